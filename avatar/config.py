@@ -1,0 +1,167 @@
+"""One typed config, loaded from ``configs/model.yaml`` and ``configs/inference.yaml``.
+
+The YAML files hold every value; the pydantic models below hold the schema (types, ranges,
+allowed words) and nothing else, so the two cannot drift apart. Values can be overridden by
+environment variables (``AVATAR_DEVICE=cuda``, ``AVATAR_PHONETIC__LEAD_MS=40``) and then by
+command-line overrides (``{"phonetic.lead_ms": 40}``), in that order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+ENV_PREFIX = "AVATAR_"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelConfig(_Strict):
+    """Architecture of the pipeline (``configs/model.yaml``)."""
+
+    speech_encoder: Literal["wav2vec2"]
+    expression_model: Literal["transformer"]
+    motion_model: Literal["mlp"]
+    renderer: Literal["neural"]
+    fps: int = Field(ge=1, le=120)
+    sample_rate: Literal[16000]
+    expression_dim: Literal[64]
+
+
+class AudioConfig(_Strict):
+    target_rms_dbfs: float = Field(ge=-60.0, le=0.0)
+    peak_limit: float = Field(gt=0.0, le=1.0)
+    min_duration_s: float = Field(gt=0.0)
+    max_duration_s: float = Field(gt=0.0)
+
+
+class VadConfig(_Strict):
+    threshold: float = Field(gt=0.0, lt=1.0)
+    min_speech_ms: int = Field(ge=0)
+    min_silence_ms: int = Field(ge=0)
+    pad_ms: int = Field(ge=0)
+
+
+class PhoneticConfig(_Strict):
+    lead_ms: float = Field(ge=-200.0, le=200.0)
+    anticipation_ms: float = Field(gt=0.0, le=500.0)
+    carryover_ms: float = Field(gt=0.0, le=500.0)
+    pause_close_ms: float = Field(ge=0.0)
+    strength: float = Field(ge=0.0, le=2.0)
+    max_segment_s: float = Field(ge=5.0, le=300.0)
+
+
+class InferenceConfig(_Strict):
+    """Run-time settings (``configs/inference.yaml``)."""
+
+    device: Literal["cpu", "cuda", "auto"]
+    precision: Literal["fp32", "fp16", "int8"]
+    batch_size: int = Field(ge=1, le=4096)
+    audio: AudioConfig
+    vad: VadConfig
+    phonetic: PhoneticConfig
+
+
+class Config(_Strict):
+    """Both files together: ``cfg.model.fps``, ``cfg.inference.phonetic.lead_ms``."""
+
+    model: ModelConfig
+    inference: InferenceConfig
+
+
+_SECTIONS: dict[str, type[_Strict]] = {"model": ModelConfig, "inference": InferenceConfig}
+
+
+def default_config_dir() -> Path:
+    """The folder holding the shipped ``model.yaml`` and ``inference.yaml``."""
+    return Path(str(resources.files("avatar.configs")))
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_dir: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Load and validate the config.
+
+    ``overrides`` maps dotted keys (``"device"``, ``"phonetic.lead_ms"``, ``"model.fps"``) to
+    values; strings are parsed as YAML scalars so ``"40"`` becomes 40. ``env`` defaults to
+    ``os.environ``. Raises ConfigError naming the offending key.
+    """
+    folder = Path(config_dir) if config_dir is not None else default_config_dir()
+    raw = {name: _read_yaml(folder / f"{name}.yaml") for name in _SECTIONS}
+
+    env = os.environ if env is None else env
+    for var, value in env.items():
+        if var.startswith(ENV_PREFIX):
+            key = var[len(ENV_PREFIX) :].lower().replace("__", ".")
+            if _section_of(raw, key, strict=False):
+                _apply(raw, key, value, source=f"environment variable {var}")
+    for key, value in (overrides or {}).items():
+        _apply(raw, key, value, source="override")
+
+    try:
+        return Config(**{name: _SECTIONS[name](**raw[name]) for name in _SECTIONS})
+    except ValidationError as exc:
+        section = next(n for n in _SECTIONS if exc.title == _SECTIONS[n].__name__)
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{section}.yaml: {key}: {err['msg']}") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values")
+    return data
+
+
+def _section_of(raw: dict[str, dict[str, Any]], key: str, *, strict: bool = True) -> str | None:
+    """Which file a dotted key belongs to (``model.fps`` or bare ``fps``)."""
+    head = key.split(".")[0]
+    if head in _SECTIONS:
+        return head
+    for name, data in raw.items():
+        if head in data:
+            return name
+    if strict:
+        raise ConfigError(f"unknown config key: {key}")
+    return None
+
+
+def _apply(raw: dict[str, dict[str, Any]], key: str, value: Any, *, source: str) -> None:
+    section = _section_of(raw, key)
+    parts = key.split(".")
+    if parts[0] == section:
+        parts = parts[1:]
+    if not parts:
+        raise ConfigError(f"{source}: {key} needs a sub-key")
+    node = raw[section]
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            raise ConfigError(f"unknown config key: {key} ({source})")
+        node = node[part]
+    if parts[-1] not in node:
+        raise ConfigError(f"unknown config key: {key} ({source})")
+    if isinstance(value, str):
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ConfigError(f"{key}: cannot parse value {value!r} ({source})") from None
+    node[parts[-1]] = value
