@@ -1,0 +1,8 @@
+"""Lip-sync: audio (and an optional transcript) -> 64-d expression per video frame."""
+
+from .animator import animate_phones, viseme_track
+from .phones import Phone
+from .phonetic import LipSync, PhoneticLipSync
+from .visemes import VISEMES
+
+__all__ = ["VISEMES", "LipSync", "Phone", "PhoneticLipSync", "animate_phones", "viseme_track"]

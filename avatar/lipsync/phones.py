@@ -1,0 +1,60 @@
+"""Phones: the timed ARPAbet units the phonetic lip-sync animates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The 39 phones of the CMU dictionary (stress marks dropped) plus silence.
+ARPABET: tuple[str, ...] = (
+    "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH",
+    "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH",
+    "UH", "UW", "V", "W", "Y", "Z", "ZH",
+)  # fmt: skip
+SILENCE = "SIL"
+PHONE_SET: frozenset[str] = frozenset((*ARPABET, SILENCE))
+PHONE_FRAME_S = 0.01  # pocketsphinx works in 10 ms frames
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One phone with its time span in seconds (end exclusive)."""
+
+    name: str
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    @property
+    def center(self) -> float:
+        return 0.5 * (self.start + self.end)
+
+
+def normalize_label(label: str) -> str:
+    """Map a decoder label to the phone set: stress digits dropped, noises (+NSN+, +SPN+) -> SIL."""
+    name = label.strip().upper().rstrip("012")
+    return name if name in PHONE_SET else SILENCE
+
+
+def fill_silence(phones: list[Phone], duration: float) -> list[Phone]:
+    """Sort phones, merge adjacent silences and cover every gap up to ``duration`` with SIL."""
+    out: list[Phone] = []
+    t = 0.0
+    for p in sorted(phones, key=lambda p: p.start):
+        if p.start > t + 1e-6:
+            out.append(Phone(SILENCE, t, p.start))
+        start = max(p.start, t)
+        if p.end > start:
+            out.append(Phone(p.name, start, p.end))
+            t = p.end
+    if duration > t + 1e-6:
+        out.append(Phone(SILENCE, t, duration))
+    merged: list[Phone] = []
+    for p in out:
+        if merged and merged[-1].name == SILENCE and p.name == SILENCE:
+            merged[-1] = Phone(SILENCE, merged[-1].start, p.end)
+        else:
+            merged.append(p)
+    return merged
