@@ -1,0 +1,42 @@
+"""The animation a pipeline run produces: expression curves plus head and eye angles per frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .expression.channels import EXPRESSION_DIM
+
+
+@dataclass
+class Animation:
+    """Per-frame face animation at ``fps``.
+
+    ``expression``: (T, 64) in [0, 1], channels as in ``avatar.expression.CHANNELS``.
+    ``head``: (T, 3) head pitch, yaw, roll in degrees (zeros until the motion model drives it).
+    ``gaze``: (T, 2) eye yaw (x, + = subject's left) and pitch (y, + = up) in degrees.
+    """
+
+    expression: np.ndarray
+    fps: int
+    head: np.ndarray = field(default=None)  # type: ignore[assignment]
+    gaze: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.expression = np.asarray(self.expression, dtype=np.float32)
+        if self.expression.ndim != 2 or self.expression.shape[1] != EXPRESSION_DIM:
+            raise ValueError(f"expression must be (T, {EXPRESSION_DIM}), got {self.expression.shape}")
+        n = len(self.expression)
+        self.head = np.zeros((n, 3), np.float32) if self.head is None else np.asarray(self.head, np.float32)
+        self.gaze = np.zeros((n, 2), np.float32) if self.gaze is None else np.asarray(self.gaze, np.float32)
+        if self.head.shape != (n, 3) or self.gaze.shape != (n, 2):
+            raise ValueError(f"head must be ({n}, 3) and gaze ({n}, 2)")
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.expression)
+
+    @property
+    def duration(self) -> float:
+        return self.num_frames / self.fps

@@ -1,0 +1,211 @@
+"""The ``avatar`` command line. Every user error is one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import Config, load_config
+from .errors import AvatarError, ConfigError
+
+log = logging.getLogger("avatar")
+
+PROGRESS_MIN_S = 20.0  # show a progress bar for audio at least this long
+
+EPILOG = """\
+configuration:
+  Defaults come from configs/model.yaml and configs/inference.yaml. Override any key with
+  an environment variable (AVATAR_DEVICE=cuda, AVATAR_PHONETIC__LEAD_MS=40) or with
+  --set KEY=VALUE (e.g. --set phonetic.strength=1.3); command-line flags win.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="avatar",
+        description="Real-time talking avatar: speech in, ARKit facial animation out.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"avatar {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    bs = commands.add_parser(
+        "blendshapes",
+        help="speech -> ARKit blendshape curves (Live Link Face CSV or JSON)",
+        description=(
+            "Animate speech as 52 ARKit blendshapes (+ 12 speech articulators in JSON) at the "
+            "configured frame rate (30 fps). With a transcript the phones are force-aligned; "
+            "without one they are recognised from the audio."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bs.add_argument(
+        "--audio",
+        metavar="FILE",
+        help="speech to animate: wav, flac, ogg, mp3, m4a/aac or a video's audio track, any rate "
+        "or channel count (default: the built-in sample clip, with its transcript)",
+    )
+    text = bs.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="TEXT", help="transcript of the audio (improves timing)")
+    text.add_argument("--text-file", metavar="FILE", help="read the transcript from a UTF-8 text file")
+    bs.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        required=True,
+        help="output file: .csv (Live Link Face layout, ARKit channels + head/eye angles) or "
+        ".json (all 64 channels, head and gaze)",
+    )
+    _add_common(bs)
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", choices=("cpu", "cuda", "auto"), help="compute device (config: device)")
+    parser.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="override a config key, e.g. --set phonetic.lead_ms=40 (repeatable)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides: dict[str, str] = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        overrides[key.strip()] = value
+    if args.device:
+        overrides["device"] = args.device
+    return load_config(overrides)
+
+
+def _read_text(args: argparse.Namespace) -> str | None:
+    if args.text_file is None:
+        if args.text is not None and not args.text.strip():
+            raise AvatarError("--text is empty: give the transcript or leave the flag out")
+        return args.text
+    path = Path(args.text_file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AvatarError(f"transcript file not found: {path}") from None
+    except IsADirectoryError:
+        raise AvatarError(f"transcript path is a directory: {path}") from None
+    except UnicodeDecodeError:
+        raise AvatarError(f"transcript file is not UTF-8 text: {path}") from None
+    except OSError as exc:
+        raise AvatarError(f"cannot read transcript file {path}: {exc.strerror}") from None
+    if not text.strip():
+        raise AvatarError(f"transcript file is empty: {path}")
+    return text
+
+
+class _StderrHandler(logging.Handler):
+    """One line per message on the *current* sys.stderr: 'avatar: note' / 'avatar: warning: ...'."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "" if record.levelno <= logging.INFO else f"{record.levelname.lower()}: "
+        print(f"avatar: {level}{record.getMessage()}", file=sys.stderr)
+
+
+def _setup_logging(level: int) -> None:
+    log.handlers = [h for h in log.handlers if not isinstance(h, _StderrHandler)]
+    log.addHandler(_StderrHandler())
+    log.setLevel(level)
+    log.propagate = False
+
+
+class _Progress:
+    """A tqdm bar over seconds of audio, opened on the first report."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+
+    def __call__(self, done: float, total: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=round(total, 1), unit="s", desc="lip-sync", file=sys.stderr, leave=False)
+        self.bar.update(round(min(done, total), 1) - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_blendshapes(args: argparse.Namespace) -> None:
+    from .audio import audio_duration
+    from .device import resolve_device
+    from .export import check_output_path, save_animation
+    from .pipeline import blendshapes, sample_clip
+
+    cfg = _config(args)
+    resolve_device(cfg.inference.device)
+    output = check_output_path(args.output)  # fail before the work, not after
+    text = _read_text(args)
+    audio = args.audio
+    if audio is None:
+        audio, sample_text = sample_clip()
+        text = text if text is not None else sample_text
+        log.info("no --audio given: animating the built-in sample clip %s", audio.name)
+
+    duration = audio_duration(audio)
+    progress = _Progress(enabled=not args.quiet and duration >= PROGRESS_MIN_S)
+    start = time.perf_counter()
+    try:
+        anim, result = blendshapes(audio, text, cfg, progress=progress)
+    finally:
+        progress.close()
+    elapsed = time.perf_counter() - start
+    save_animation(anim, output, source=Path(audio).name, lipsync="phonetic", method=result.method)
+    if not args.quiet:
+        print(
+            f"wrote {output}: {anim.num_frames} frames at {anim.fps} fps ({anim.duration:.2f} s, "
+            f"{result.method}) in {elapsed:.2f} s ({anim.duration / max(elapsed, 1e-9):.0f}x real time)",
+            file=sys.stderr,
+        )
+
+
+COMMANDS = {"blendshapes": cmd_blendshapes}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``avatar`` console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    _setup_logging(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
+    try:
+        COMMANDS[args.command](args)
+    except AvatarError as exc:
+        print(f"avatar: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("avatar: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"avatar: internal error: {exc.__class__.__name__}: {exc} (rerun with --debug)", file=sys.stderr
+        )
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

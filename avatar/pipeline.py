@@ -1,0 +1,70 @@
+"""The offline pipeline: audio file -> clean 16 kHz mono -> lip-sync -> Animation.
+
+Later stages (motion model, renderer, video) attach here; each stage is its own module.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .animation import Animation
+from .audio import clean_audio, load_audio
+from .config import Config, load_config
+from .errors import AudioError
+from .lipsync import LipSync, PhoneticLipSync
+
+ProgressFn = Callable[[float, float], None]
+
+
+def sample_clip() -> tuple[Path, str]:
+    """The built-in sample clip and its transcript (ships in the package)."""
+    folder = Path(str(resources.files("avatar.assets")))
+    return folder / "sample.wav", (folder / "sample.txt").read_text().strip()
+
+
+def prepare_audio(source: str | os.PathLike | np.ndarray, cfg: Config) -> np.ndarray:
+    """Load (if a path), check the length of, and clean audio -> 16 kHz mono float32.
+
+    An array must already be 16 kHz mono. Raises AudioError if it is too short or too long.
+    """
+    if isinstance(source, np.ndarray):
+        audio = np.asarray(source, dtype=np.float32)
+        if audio.ndim != 1:
+            raise AudioError(f"audio array must be 1-D mono at 16 kHz, got shape {audio.shape}")
+        name = "audio"
+    else:
+        audio = load_audio(source, cfg.model.sample_rate)
+        name = str(source)
+    limits = cfg.inference.audio
+    duration = len(audio) / cfg.model.sample_rate
+    if duration < limits.min_duration_s:
+        raise AudioError(
+            f"audio is too short: {name} lasts {duration:.3f} s (minimum {limits.min_duration_s} s)"
+        )
+    if duration > limits.max_duration_s:
+        raise AudioError(
+            f"audio is too long: {name} lasts {duration:.0f} s (maximum {limits.max_duration_s:.0f} s)"
+        )
+    return clean_audio(audio, cfg.model.sample_rate, limits.target_rms_dbfs, limits.peak_limit)
+
+
+def blendshapes(
+    audio: str | os.PathLike | np.ndarray,
+    text: str | None = None,
+    cfg: Config | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[Animation, LipSync]:
+    """Speech -> per-frame ARKit blendshapes (+ articulators) with the phonetic lip-sync.
+
+    ``audio`` is a file path (any format) or a 16 kHz mono float array; ``text`` its transcript.
+    Returns the Animation and the lip-sync details (phones, method).
+    """
+    cfg = cfg or load_config()
+    samples = prepare_audio(audio, cfg)
+    result = PhoneticLipSync(cfg)(samples, text, progress=progress)
+    return Animation(result.expression, cfg.model.fps), result
