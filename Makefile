@@ -1,0 +1,41 @@
+# Set-up is part of each target: `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= output.csv
+
+.PHONY: setup demo test lint fixtures eval bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+## main job on the built-in default: blendshapes for the shipped sample clip
+demo: setup
+	$(VENV)/bin/avatar blendshapes -o $(OUT)
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+## regenerate the committed test fixtures and sample clip (needs Debian's TTS voices)
+fixtures: setup
+	apt-get install -y -q espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts >/dev/null
+	$(PY) scripts/make_fixtures.py
+
+## figures on the real recordings in ../shared/data (not part of the tests)
+eval: setup
+	$(PY) scripts/eval_alignment.py
+	$(PY) scripts/check_shared_speech.py
+
+bench: setup
+	$(PY) scripts/bench_phonetic.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
