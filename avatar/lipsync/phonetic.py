@@ -53,8 +53,9 @@ class PhoneticLipSync:
                 nonlocal done
                 done += seconds
                 if progress is not None:
-                    progress(done, 2.0 * duration)  # alignment decodes the clip twice
+                    progress(done / 2.0, duration)  # alignment decodes the clip twice
 
+            step(0.0)
             try:
                 phones = aligner.align(audio, text, progress=step)
             except AlignmentError as exc:
@@ -78,4 +79,5 @@ class PhoneticLipSync:
             if progress is not None:
                 progress(done, total)
 
+        step(0.0)
         return aligner.recognize(audio, segments, self.cfg.inference.phonetic.max_segment_s, progress=step)
