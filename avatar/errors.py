@@ -19,3 +19,7 @@ class AlignmentError(AvatarError):
 
 class OutputError(AvatarError):
     """An output file cannot be written (bad extension, unwritable folder)."""
+
+
+class ImageError(AvatarError):
+    """A portrait that cannot be used: missing, unreadable, too large or small, or no usable face."""

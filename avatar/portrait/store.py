@@ -1,0 +1,190 @@
+"""The avatar store: enrolled portraits cached under ``avatar_home() / "avatars" / NAME``.
+
+Enrolling the same photo under the same name again is a cache hit (keyed on the SHA-256 of the
+file) and runs no face detection. The built-in avatar, the public-domain NASA portrait of Eileen
+Collins that ships with scikit-image, is enrolled on first use under the reserved name
+"astronaut".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import shutil
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from ..errors import AvatarError
+from .build import build_avatar
+from .bundle import FORMAT_VERSION, META_FILE, Avatar, delete_bundle, read_bundle, read_meta, write_bundle
+from .image import check_readable, file_sha256, read_image
+
+log = logging.getLogger("avatar")
+
+BUILTIN = "astronaut"
+BUILTIN_SOURCE = "skimage.data.astronaut()"
+MAX_NAME_LEN = 64
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+STALE_TEMP_S = 3600.0  # leftovers of a crashed write older than this are swept away
+
+
+def avatar_home() -> Path:
+    """Where avatar keeps its caches: ``$AVATAR_HOME``, else ``~/.cache/avatar``."""
+    env = os.environ.get("AVATAR_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "avatar"
+
+
+def _avatars_dir() -> Path:
+    return avatar_home() / "avatars"
+
+
+def sanitize_name(text: str) -> str:
+    """A file stem made into an avatar name: accents dropped, lower case, other runs -> ``_``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()  # é -> e
+    name = re.sub(r"[^a-z0-9_-]+", "_", ascii_text.lower()).strip("_-")
+    return name[:MAX_NAME_LEN].rstrip("_-")
+
+
+def _check_name(name: str) -> str:
+    normal = name.strip().lower()
+    if len(normal) > MAX_NAME_LEN or not _NAME.fullmatch(normal):
+        hint = sanitize_name(name) or "my_avatar"
+        raise AvatarError(
+            f"invalid avatar name {name!r}: use a-z, 0-9, _ and - (up to {MAX_NAME_LEN}), e.g. {hint!r}"
+        )
+    return normal
+
+
+def enroll(image_path: str | Path, name: str | None = None) -> Avatar:
+    """Enroll a portrait photo as an avatar (or return the cached one) and return it.
+
+    ``name`` defaults to the file name without extension, made safe (``My Photo.JPG`` ->
+    ``my_photo``). The same photo under the same name is a cache hit; a different photo under an
+    existing name replaces it. Raises ImageError for unusable photos, AvatarError for bad names.
+    """
+    return enroll_or_load(image_path, name)[0]
+
+
+def enroll_or_load(image_path: str | Path, name: str | None = None) -> tuple[Avatar, bool]:
+    """Like :func:`enroll`, also saying whether the avatar came from the cache."""
+    path = Path(image_path)
+    check_readable(path)
+    sha256 = file_sha256(path)
+    if name is None:  # from the file name, or the content if nothing of the name survives
+        name = sanitize_name(path.stem) or f"avatar_{sha256[:8]}"
+    name = _check_name(name)
+    if name == BUILTIN:
+        raise AvatarError(f"'{BUILTIN}' is the built-in avatar's name; choose another with --name")
+
+    folder = _avatars_dir() / name
+    meta = read_meta(folder)
+    if meta is not None and meta.get("sha256") == sha256 and meta.get("format") == FORMAT_VERSION:
+        try:
+            return read_bundle(folder, name), True
+        except AvatarError as exc:
+            log.info("%s; enrolling again", exc)
+    elif meta is not None:
+        log.info("replacing avatar '%s' (was %s, now %s)", name, meta.get("source"), path.name)
+
+    avatar = build_avatar(read_image(path), name, path, sha256)
+    _sweep_stale()
+    write_bundle(avatar, folder)
+    return avatar, False
+
+
+def default_avatar() -> Avatar:
+    """The built-in avatar (the astronaut portrait), enrolled on first use."""
+    folder = _avatars_dir() / BUILTIN
+    meta = read_meta(folder)
+    if meta is not None and meta.get("source") == BUILTIN_SOURCE and meta.get("format") == FORMAT_VERSION:
+        try:
+            return read_bundle(folder, BUILTIN)
+        except AvatarError as exc:
+            log.info("%s; enrolling again", exc)
+    from skimage import data  # only needed on first use
+
+    rgb = data.astronaut()  # (512, 512, 3) uint8
+    sha256 = hashlib.sha256(rgb.tobytes()).hexdigest()  # of the pixels: there is no file of ours
+    avatar = build_avatar(rgb, BUILTIN, BUILTIN_SOURCE, sha256)
+    write_bundle(avatar, folder)
+    log.info("enrolled the built-in avatar '%s'", BUILTIN)
+    return avatar
+
+
+def load_avatar(name: str) -> Avatar:
+    """Load an enrolled avatar by name ("astronaut" is always available)."""
+    name = _check_name(name)
+    if name == BUILTIN:
+        return default_avatar()
+    folder = _avatars_dir() / name
+    if not (folder / META_FILE).exists():
+        raise AvatarError(_unknown(name))
+    return read_bundle(folder, name)
+
+
+def list_avatars() -> list[dict[str, Any]]:
+    """Every avatar: the built-in first, then the enrolled ones by name.
+
+    Each is a dict with ``name``, ``source`` (file name), ``enrolled`` (ISO date, None for the
+    built-in before its first use), ``mouth_open`` and ``builtin``.
+    """
+    rows = []
+    for folder in _bundle_folders():
+        meta = read_meta(folder) or {}
+        rows.append(
+            {
+                "name": folder.name,
+                "source": meta.get("source"),
+                "enrolled": meta.get("enrolled"),
+                "mouth_open": meta.get("mouth_open"),
+                "builtin": folder.name == BUILTIN,
+            }
+        )
+    if not any(row["builtin"] for row in rows):
+        rows.append(
+            {"name": BUILTIN, "source": BUILTIN_SOURCE, "enrolled": None, "mouth_open": None, "builtin": True}
+        )
+    rows.sort(key=lambda row: (not row["builtin"], row["name"]))
+    return rows
+
+
+def remove_avatar(name: str) -> None:
+    """Delete an enrolled avatar; the built-in one cannot be removed."""
+    name = _check_name(name)
+    if name == BUILTIN:
+        raise AvatarError(f"'{BUILTIN}' is the built-in avatar and cannot be removed")
+    folder = _avatars_dir() / name
+    if not folder.is_dir():
+        raise AvatarError(_unknown(name))
+    delete_bundle(folder)
+
+
+def _bundle_folders() -> list[Path]:
+    root = _avatars_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _unknown(name: str) -> str:
+    known = sorted({BUILTIN, *(p.name for p in _bundle_folders())})
+    return (
+        f"unknown avatar '{name}' (known: {', '.join(known)}); add it with: avatar enroll PHOTO --name {name}"
+    )
+
+
+def _sweep_stale() -> None:
+    # Temporary folders of writes that crashed (hidden, so never listed); sweep the old ones.
+    root = _avatars_dir()
+    if not root.is_dir():
+        return
+    now = time.time()
+    for p in root.iterdir():
+        with contextlib.suppress(OSError):  # another process may be sweeping too
+            if p.name.startswith((".tmp-", ".old-")) and now - p.stat().st_mtime > STALE_TEMP_S:
+                shutil.rmtree(p, ignore_errors=True)
