@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config, load_config
 from .errors import AvatarError, ConfigError
+from .portrait.commands import add_parsers as add_portrait_parsers
 
 log = logging.getLogger("avatar")
 
@@ -46,15 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    bs.add_argument(
-        "--audio",
-        metavar="FILE",
-        help="speech to animate: wav, flac, ogg, mp3, m4a/aac or a video's audio track, any rate "
-        "or channel count (default: the built-in sample clip, with its transcript)",
-    )
-    text = bs.add_mutually_exclusive_group()
-    text.add_argument("--text", metavar="TEXT", help="transcript of the audio (improves timing)")
-    text.add_argument("--text-file", metavar="FILE", help="read the transcript from a UTF-8 text file")
+    _add_speech_args(bs, audio_required=False)
     bs.add_argument(
         "-o",
         "--output",
@@ -64,7 +57,50 @@ def _parser() -> argparse.ArgumentParser:
         ".json (all 64 channels, head and gaze)",
     )
     _add_common(bs)
+
+    gen = commands.add_parser(
+        "generate",
+        help="speech -> a talking-portrait MP4 (H.264 + AAC, 30 fps)",
+        description=(
+            "Make a portrait photo (or the built-in astronaut avatar) speak the audio: an MP4 "
+            "(H.264 yuv420p + AAC, faststart) at the configured frame rate with one frame per "
+            "1/30 s of audio, lip-synced with the phonetic path."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_speech_args(gen, audio_required=False)
+    who = gen.add_mutually_exclusive_group()
+    who.add_argument(
+        "--image", metavar="PHOTO", help="portrait photo to animate (enrolled and cached on first use)"
+    )
+    who.add_argument(
+        "--avatar", metavar="NAME", help="an enrolled avatar (see 'avatar avatars'); default: astronaut"
+    )
+    gen.add_argument(
+        "-o", "--output", metavar="OUT.mp4", default="output.mp4", help="video file (default: output.mp4)"
+    )
+    gen.add_argument(
+        "--size", type=int, choices=(256, 512), default=256, help="frame size in pixels (default 256)"
+    )
+    gen.add_argument(
+        "--blendshapes", metavar="OUT", help="also write the curves: .csv (Live Link Face) or .json"
+    )
+    _add_common(gen)
     return parser
+
+
+def _add_speech_args(parser: argparse.ArgumentParser, audio_required: bool) -> None:
+    parser.add_argument(
+        "--audio",
+        metavar="FILE",
+        required=audio_required,
+        help="speech: wav, flac, ogg, mp3, m4a/aac or a video's audio track, any rate or channel count "
+        "(default: the built-in sample clip, with its transcript)",
+    )
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="TEXT", help="transcript of the audio (improves timing)")
+    text.add_argument("--text-file", metavar="FILE", help="read the transcript from a UTF-8 text file")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -129,10 +165,10 @@ def _setup_logging(level: int) -> None:
 
 
 class _Progress:
-    """A tqdm bar over seconds of audio, opened on the first report."""
+    """A tqdm bar (over seconds of audio, or frames), opened on the first report."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    def __init__(self, enabled: bool, desc: str = "lip-sync", unit: str = "s") -> None:
+        self.enabled, self.desc, self.unit = enabled, desc, unit
         self.bar = None
 
     def __call__(self, done: float, total: float) -> None:
@@ -141,7 +177,9 @@ class _Progress:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=round(total, 1), unit="s", desc="lip-sync", file=sys.stderr, leave=False)
+            self.bar = tqdm(
+                total=round(total, 1), unit=self.unit, desc=self.desc, file=sys.stderr, leave=False
+            )
         self.bar.update(round(min(done, total), 1) - self.bar.n)
 
     def close(self) -> None:
@@ -153,17 +191,12 @@ def cmd_blendshapes(args: argparse.Namespace) -> None:
     from .audio import audio_duration
     from .device import resolve_device
     from .export import check_output_path, save_animation
-    from .pipeline import blendshapes, sample_clip
+    from .pipeline import blendshapes
 
     cfg = _config(args)
     resolve_device(cfg.inference.device)
     output = check_output_path(args.output)  # fail before the work, not after
-    text = _read_text(args)
-    audio = args.audio
-    if audio is None:
-        audio, sample_text = sample_clip()
-        text = text if text is not None else sample_text
-        log.info("no --audio given: animating the built-in sample clip %s", audio.name)
+    audio, text = _speech(args)
 
     duration = audio_duration(audio)
     progress = _Progress(enabled=not args.quiet and duration >= PROGRESS_MIN_S)
@@ -182,15 +215,71 @@ def cmd_blendshapes(args: argparse.Namespace) -> None:
         )
 
 
-COMMANDS = {"blendshapes": cmd_blendshapes}
+def _speech(args: argparse.Namespace) -> tuple[Path, str | None]:
+    """The audio file and transcript to use (the built-in sample when --audio is left out)."""
+    from .pipeline import sample_clip
+
+    text = _read_text(args)
+    if args.audio is not None:
+        return Path(args.audio), text
+    audio, sample_text = sample_clip()
+    log.info("no --audio given: using the built-in sample clip %s", audio.name)
+    return audio, text if text is not None else sample_text
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from .audio import audio_duration
+    from .export import check_output_path, save_animation
+    from .generate import generate
+    from .portrait import default_avatar, enroll_or_load, load_avatar
+    from .video.writer import check_destination
+
+    cfg = _config(args)
+    output = check_destination(args.output)  # fail before the work, not after
+    curves = check_output_path(args.blendshapes) if args.blendshapes else None
+    audio, text = _speech(args)
+    audio_duration(audio)  # a missing or unreadable file fails here, before any avatar work
+    if args.image:
+        avatar, _ = enroll_or_load(args.image)
+    else:
+        avatar = load_avatar(args.avatar) if args.avatar else default_avatar()
+    show = not args.quiet
+    lipsync_bar, frames_bar = _Progress(show, "lip-sync", "s"), _Progress(show, "render", "frame")
+    start = time.perf_counter()
+    try:
+        made = generate(
+            audio, output, avatar, text, args.size, cfg, on_lipsync=lipsync_bar, on_frames=frames_bar
+        )
+    finally:
+        lipsync_bar.close()
+        frames_bar.close()
+    elapsed = time.perf_counter() - start
+    if curves is not None:
+        save_animation(
+            made.animation, curves, source=audio.name, lipsync="phonetic", method=made.lipsync.method
+        )
+    if show:
+        anim = made.animation
+        print(
+            f"wrote {output}: {anim.num_frames} frames {args.size}x{args.size} at {anim.fps} fps "
+            f"({anim.duration:.2f} s, avatar {avatar.name}) in {elapsed:.1f} s "
+            f"({anim.num_frames / elapsed:.0f} fps)",
+            file=sys.stderr,
+        )
+
+
+COMMANDS = {"blendshapes": cmd_blendshapes, "generate": cmd_generate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``avatar`` console script; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    commands = parser._subparsers._group_actions[0]
+    handlers = {**COMMANDS, **add_portrait_parsers(commands)}
+    args = parser.parse_args(argv)
     _setup_logging(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     try:
-        COMMANDS[args.command](args)
+        handlers[args.command](args)
     except AvatarError as exc:
         print(f"avatar: error: {exc}", file=sys.stderr)
         return 1
