@@ -51,7 +51,7 @@ def eyelid_sources(
         tu, nu = project(upper)
         tl, nl = project(lower)
         n_up, n_low = _curve(t, tu, nu), _curve(t, tl, nl)
-        travel = blink_amount(expression, neutral, side)[:, None] * (n_low - n_up).clamp_min(0.0)  # (B, M)
+        travel = blink_amount(expression, neutral, side)[:, None] * (n_low - n_up).clamp_min(0.0)
         edge = n_up + travel
         fold = FOLD * travel.amax(dim=1, keepdim=True).clamp_min(1e-3)
         inside = ((t >= tu[:, :1]) & (t <= tu[:, -1:])).float()

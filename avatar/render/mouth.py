@@ -30,13 +30,11 @@ def _curve(t: torch.Tensor, knots_t: torch.Tensor, knots_n: torch.Tensor) -> tor
     start, span = knots_t[:, :1], (knots_t[:, -1:] - knots_t[:, :1]).clamp_min(1e-3)
     steps = torch.linspace(0.0, 1.0, CURVE_SAMPLES, device=t.device)
     grid_t = start + span * steps  # (B, G)
-    grid_n = torch.zeros_like(grid_t)
-    for k in range(knots_t.shape[1] - 1):
-        t0, t1 = knots_t[:, k : k + 1], knots_t[:, k + 1 : k + 2]
-        n0, n1 = knots_n[:, k : k + 1], knots_n[:, k + 1 : k + 2]
-        frac = ((grid_t - t0) / (t1 - t0).clamp_min(1e-3)).clamp(0.0, 1.0)
-        seg = (grid_t >= t0) & ((grid_t < t1) | (k == knots_t.shape[1] - 2))
-        grid_n = torch.where(seg, n0 + frac * (n1 - n0), grid_n)
+    # segment of each grid sample: how many inner knots lie at or before it
+    seg = (grid_t[:, :, None] >= knots_t[:, None, 1:-1]).sum(-1)  # (B, G) in 0 .. K-2
+    t0, t1 = torch.gather(knots_t, 1, seg), torch.gather(knots_t, 1, seg + 1)
+    n0, n1 = torch.gather(knots_n, 1, seg), torch.gather(knots_n, 1, seg + 1)
+    grid_n = n0 + ((grid_t - t0) / (t1 - t0).clamp_min(1e-3)).clamp(0.0, 1.0) * (n1 - n0)
     pos = ((t - start) / span * (CURVE_SAMPLES - 1)).clamp(0.0, CURVE_SAMPLES - 1.001)
     i = pos.floor().long()
     frac = pos - i

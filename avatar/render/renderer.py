@@ -72,6 +72,13 @@ def _source_mouth_mask(image_size: int, lm: np.ndarray, frame: FaceFrame) -> np.
     return cv2.dilate(mask, np.ones((3, 3), np.uint8))
 
 
+def _pixels(box: tuple[int, ...]) -> torch.Tensor:
+    """(M, 2) x, y pixel centres of a (y0, y1, x0, x1) box, row by row."""
+    y0, y1, x0, x1 = box
+    ys, xs = torch.meshgrid(torch.arange(y0, y1), torch.arange(x0, x1), indexing="ij")
+    return torch.stack([xs.ravel(), ys.ravel()], -1).float()
+
+
 def _mouth_center(lm: np.ndarray) -> np.ndarray:
     return 0.5 * (lm[topo.UPPER_LIP_INNER_MID, :2] + lm[topo.LOWER_LIP_INNER_MID, :2])
 
@@ -137,24 +144,26 @@ class Renderer(nn.Module):
             np.clip(lips[:, 0].round().astype(int), 0, size - 1),
         ]
         self.register_buffer("lip_rgb", torch.from_numpy(np.median(lip_px, axis=0) / 255.0).float())
-        self.register_buffer("mouth_pixels", self._box(lm, frame, _mouth_center(lm), MOUTH_BOX))
-        eye_boxes = [self._box(lm, frame, lm[list(upper), :2].mean(0), EYE_BOX) for _, upper, _ in EYES]
-        # Each pixel belongs to the nearer eye: overlapping writes would make batches differ.
-        centers = [lm[list(upper), 0].mean() for _, upper, _ in EYES]
-        mid = 0.5 * sum(centers)
-        eye_boxes = [box[(box[:, 0] < mid) == (c < mid)] for box, c in zip(eye_boxes, centers, strict=True)]
-        self.eye_sizes = [len(b) for b in eye_boxes]
-        self.register_buffer("eye_pixels", torch.cat(eye_boxes))
+        # Regions the mouth and eyelid layers may touch: rectangles (y0, y1, x0, x1), so they are
+        # read and written as slices, with their pixel centres kept for the layers' geometry.
+        self.mouth_box = self._box(frame, _mouth_center(lm), MOUTH_BOX)
+        self.register_buffer("mouth_pixels", _pixels(self.mouth_box))
+        centers = [lm[list(upper), :2].mean(0) for _, upper, _ in EYES]
+        mid = int(np.round(0.5 * (centers[0][0] + centers[1][0])))
+        self.eye_boxes = []
+        for center in centers:  # each eye keeps its own side of the nose: no pixel is written twice
+            y0, y1, x0, x1 = self._box(frame, center, EYE_BOX)
+            self.eye_boxes.append(
+                (y0, y1, max(x0, mid), x1) if center[0] > mid else (y0, y1, x0, min(x1, mid))
+            )
+        self.register_buffer("eye_pixels", torch.cat([_pixels(box) for box in self.eye_boxes]))
 
-    def _box(
-        self, lm: np.ndarray, frame: FaceFrame, center: np.ndarray, box: tuple[float, float, float]
-    ) -> torch.Tensor:
-        """(M, 2) pixel centres of a region around ``center``: (half-width, up, down) in IOD."""
+    def _box(self, frame: FaceFrame, center: np.ndarray, box: tuple[float, float, float]) -> tuple[int, ...]:
+        """(y0, y1, x0, x1) slice bounds of a region around ``center``: (half-width, up, down) in IOD."""
         half, up, down = (v * frame.iod for v in box)
-        x0, x1 = int(max(center[0] - half, 0)), int(min(center[0] + half, self.size - 1))
-        y0, y1 = int(max(center[1] - up, 0)), int(min(center[1] + down, self.size - 1))
-        ys, xs = torch.meshgrid(torch.arange(y0, y1 + 1), torch.arange(x0, x1 + 1), indexing="ij")
-        return torch.stack([xs.ravel(), ys.ravel()], -1).float()  # (M, 2)
+        x0, x1 = int(max(center[0] - half, 0)), int(min(center[0] + half, self.size - 1)) + 1
+        y0, y1 = int(max(center[1] - up, 0)), int(min(center[1] + down, self.size - 1)) + 1
+        return y0, y1, x0, x1
 
     def landmarks(self, expression: torch.Tensor, head: torch.Tensor, gaze: torch.Tensor) -> torch.Tensor:
         """(B, P, 2) deformed anchor positions; the first 478 are the face-mesh landmarks."""
@@ -179,23 +188,22 @@ class Renderer(nn.Module):
         )
         rgb = self._blink(rgb, pts, expression)
         mask, inside = mouth_layer(self.mouth_pixels, pts, expression, self.lip_rgb, self.iod)
-        xs, ys = self.mouth_pixels[:, 0].long(), self.mouth_pixels[:, 1].long()
-        region = rgb[:, :, ys, xs]  # (B, 3, M)
-        own = F.grid_sample(
-            self.own_mouth.expand(b, -1, -1, -1), grid[:, ys, xs][:, None], align_corners=False
-        )
-        own = own[:, :, 0]  # (B, 1, M): 1 where the photo's own mouth interior lands
+        y0, y1, x0, x1 = self.mouth_box
+        region = rgb[:, :, y0:y1, x0:x1].reshape(b, 3, -1)  # (B, 3, M)
+        own = F.grid_sample(self.own_mouth.expand(b, -1, -1, -1), grid[:, y0:y1, x0:x1], align_corners=False)
+        own = own.reshape(b, 1, -1)  # 1 where the photo's own mouth interior lands
         interior = own * region + (1.0 - own) * inside.permute(0, 2, 1)
-        rgb[:, :, ys, xs] = region + mask[:, None] * (interior - region)
+        rgb[:, :, y0:y1, x0:x1] = (region + mask[:, None] * (interior - region)).view(b, 3, y1 - y0, x1 - x0)
         return rgb
 
     def _blink(self, rgb: torch.Tensor, pts: torch.Tensor, expression: torch.Tensor) -> torch.Tensor:
         """Slide the upper lids down over the eyes (see eyelids.py)."""
-        sources = eyelid_sources(list(self.eye_pixels.split(self.eye_sizes)), pts, expression, self.neutral)
+        sizes = [(y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in self.eye_boxes]
+        sources = eyelid_sources(list(self.eye_pixels.split(sizes)), pts, expression, self.neutral)
         grid = ((sources + 0.5) * (2.0 / self.size) - 1.0)[:, None]  # (B, 1, M, 2)
         lids = F.grid_sample(rgb, grid, align_corners=False, padding_mode="border")[:, :, 0]  # (B, 3, M)
-        xs, ys = self.eye_pixels[:, 0].long(), self.eye_pixels[:, 1].long()
-        rgb[:, :, ys, xs] = lids
+        for (y0, y1, x0, x1), part in zip(self.eye_boxes, lids.split(sizes, dim=2), strict=True):
+            rgb[:, :, y0:y1, x0:x1] = part.reshape(rgb.shape[0], 3, y1 - y0, x1 - x0)
         return rgb
 
     def _interpolate(self, disp: torch.Tensor) -> torch.Tensor:
