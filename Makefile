@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-OUT ?= output.csv
+OUT ?= output.mp4
 
 .PHONY: setup demo test lint fixtures eval bench clean
 
@@ -14,9 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
 
-## main job on the built-in default: blendshapes for the shipped sample clip
+## main job on the built-in default: the astronaut speaks the shipped sample clip (+ its curves)
 demo: setup
-	$(VENV)/bin/avatar blendshapes -o $(OUT)
+	$(VENV)/bin/avatar generate -o $(OUT) --blendshapes $(basename $(OUT)).csv
 
 test: setup
 	$(PY) -m pytest -q
@@ -33,9 +33,11 @@ fixtures: setup
 eval: setup
 	$(PY) scripts/eval_alignment.py
 	$(PY) scripts/check_shared_speech.py
+	$(PY) scripts/eval_renderer.py
 
 bench: setup
 	$(PY) scripts/bench_phonetic.py
+	$(PY) scripts/bench_generate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
