@@ -13,7 +13,7 @@ import torch
 
 from ..expression.channels import CHANNEL_INDEX
 from . import topology as topo
-from .mouth import _curve
+from .contours import opening
 
 FOLD = 1.3  # the skin band above the lid that moves, as a multiple of the lid travel's maximum
 EYES = (
@@ -35,22 +35,8 @@ def eyelid_sources(
     out = []
     for (side, upper_idx, lower_idx), pix in zip(EYES, pixels, strict=True):
         upper, lower = points[:, list(upper_idx)], points[:, list(lower_idx)]  # (B, 9, 2)
-        c0, c1 = upper[:, :1], upper[:, -1:]  # eye corners
-        axis = (c1 - c0) / (c1 - c0).norm(dim=-1, keepdim=True).clamp_min(1e-3)
-        normal = torch.stack([-axis[..., 1], axis[..., 0]], dim=-1)
-        down = torch.sign(
-            ((lower.mean(1, keepdim=True) - upper.mean(1, keepdim=True)) * normal).sum(-1, keepdim=True)
-        )
-        normal = normal * torch.where(down == 0, torch.ones_like(down), down)  # towards the lower lid
-
-        def project(p: torch.Tensor, c0=c0, axis=axis, normal=normal) -> tuple[torch.Tensor, torch.Tensor]:
-            rel = p - c0
-            return (rel * axis).sum(-1), (rel * normal).sum(-1)
-
-        t, n = project(pix[None])  # (B, M)
-        tu, nu = project(upper)
-        tl, nl = project(lower)
-        n_up, n_low = _curve(t, tu, nu), _curve(t, tl, nl)
+        o = opening(pix, upper, lower)
+        t, n, n_up, n_low, tu = o.t, o.n, o.n_up, o.n_low, o.knots_t
         travel = blink_amount(expression, neutral, side)[:, None] * (n_low - n_up).clamp_min(0.0)
         edge = n_up + travel
         fold = FOLD * travel.amax(dim=1, keepdim=True).clamp_min(1e-3)
@@ -58,5 +44,5 @@ def eyelid_sources(
         # shift: the full travel between the upper lid and the new edge, fading to 0 a fold above
         ramp = ((n - (n_up - fold)) / fold).clamp(0.0, 1.0)
         shift = travel * ramp * torch.sigmoid((edge - n) / 0.35) * inside
-        out.append(pix[None] - shift[..., None] * normal)
+        out.append(pix[None] - shift[..., None] * o.normal)
     return torch.cat(out, dim=1)

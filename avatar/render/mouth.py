@@ -11,35 +11,11 @@ import torch
 
 from ..expression.channels import CHANNEL_INDEX
 from . import topology as topo
+from .contours import opening
 
 EDGE_PX = 0.6  # softness of the lip edge
 TEETH_RGB = (0.86, 0.84, 0.78)
 _C = CHANNEL_INDEX
-
-
-CURVE_SAMPLES = 24  # a lip contour is resampled at this many even steps along the mouth
-
-
-def _curve(t: torch.Tensor, knots_t: torch.Tensor, knots_n: torch.Tensor) -> torch.Tensor:
-    """Piecewise-linear n(t) through (B, K) knots, evaluated at (B, M) positions t.
-
-    The contour is first resampled on an even grid (cheap: K and the grid are small), so each
-    pixel needs one gather and one lerp instead of a pass per segment.
-    """
-    knots_t = torch.cummax(knots_t, dim=1).values  # a folded contour must not run backwards
-    start, span = knots_t[:, :1], (knots_t[:, -1:] - knots_t[:, :1]).clamp_min(1e-3)
-    steps = torch.linspace(0.0, 1.0, CURVE_SAMPLES, device=t.device)
-    grid_t = start + span * steps  # (B, G)
-    # segment of each grid sample: how many inner knots lie at or before it
-    seg = (grid_t[:, :, None] >= knots_t[:, None, 1:-1]).sum(-1)  # (B, G) in 0 .. K-2
-    t0, t1 = torch.gather(knots_t, 1, seg), torch.gather(knots_t, 1, seg + 1)
-    n0, n1 = torch.gather(knots_n, 1, seg), torch.gather(knots_n, 1, seg + 1)
-    grid_n = n0 + ((grid_t - t0) / (t1 - t0).clamp_min(1e-3)).clamp(0.0, 1.0) * (n1 - n0)
-    pos = ((t - start) / span * (CURVE_SAMPLES - 1)).clamp(0.0, CURVE_SAMPLES - 1.001)
-    i = pos.floor().long()
-    frac = pos - i
-    lo, hi = torch.gather(grid_n, 1, i), torch.gather(grid_n, 1, i + 1)
-    return lo + frac * (hi - lo)
 
 
 def mouth_layer(
@@ -55,18 +31,8 @@ def mouth_layer(
     """
     upper = points[:, list(topo.LIPS_UPPER_INNER)]  # (B, 11, 2)
     lower = points[:, list(topo.LIPS_LOWER_INNER)]
-    c0, c1 = upper[:, :1], upper[:, -1:]  # inner corners (B, 1, 2)
-    axis = (c1 - c0) / (c1 - c0).norm(dim=-1, keepdim=True).clamp_min(1e-3)
-    normal = torch.stack([-axis[..., 1], axis[..., 0]], dim=-1)  # points down the face
-
-    def project(p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        rel = p - c0
-        return (rel * axis).sum(-1), (rel * normal).sum(-1)
-
-    t, n = project(pixels[None])  # (B, M)
-    tu, nu = project(upper)
-    tl, nl = project(lower)
-    n_up, n_low = _curve(t, tu, nu), _curve(t, tl, nl)
+    o = opening(pixels, upper, lower)
+    t, n, n_up, n_low, tu = o.t, o.n, o.n_up, o.n_low, o.knots_t
     width = tu[:, -1:] - tu[:, :1]
     along = ((t - tu[:, :1]) / width.clamp_min(1e-3)) * 2.0 - 1.0  # -1 .. 1 corner to corner
     gap = (n_low - n_up).clamp(0.0, 1.0)  # lips closer than a pixel show nothing between them
