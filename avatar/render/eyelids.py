@@ -16,6 +16,7 @@ from . import topology as topo
 from .contours import opening
 
 FOLD = 1.3  # the skin band above the lid that moves, as a multiple of the lid travel's maximum
+OVERSHOOT = 1.1  # a closed lid's edge tucks just past the lower lid's (as lashes meet and overlap)
 EYES = (
     ("Left", topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER),
     ("Right", topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER),
@@ -37,7 +38,7 @@ def eyelid_sources(
         upper, lower = points[:, list(upper_idx)], points[:, list(lower_idx)]  # (B, 9, 2)
         o = opening(pix, upper, lower)
         t, n, n_up, n_low, tu = o.t, o.n, o.n_up, o.n_low, o.knots_t
-        travel = blink_amount(expression, neutral, side)[:, None] * (n_low - n_up).clamp_min(0.0)
+        travel = OVERSHOOT * blink_amount(expression, neutral, side)[:, None] * (n_low - n_up).clamp_min(0.0)
         edge = n_up + travel
         fold = FOLD * travel.amax(dim=1, keepdim=True).clamp_min(1e-3)
         inside = ((t >= tu[:, :1]) & (t <= tu[:, -1:])).float()

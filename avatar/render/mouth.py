@@ -48,9 +48,9 @@ def mouth_layer(
     tongue_y = n_low - tongue_lift
     tongue_r = iod * (0.05 + 0.03 * w[..., _C["tongueOut"]] + 0.02 * w[..., _C["tongueBetweenTeeth"]])
     tongue = torch.sigmoid((1.0 - (side / 0.6) ** 2 - ((n - tongue_y) / tongue_r) ** 2) * 6.0)
-    tongue_rgb = lip_rgb * 0.85 + torch.tensor([0.12, 0.0, 0.0])
+    tongue_rgb = lip_rgb * 0.85 + lip_rgb.new_tensor([0.12, 0.0, 0.0])
     rgb = cavity + tongue[..., None] * (tongue_rgb - cavity)
-    teeth_rgb = torch.tensor(TEETH_RGB) * (0.8 + 0.2 * (1.0 - side[..., None]))
+    teeth_rgb = lip_rgb.new_tensor(TEETH_RGB) * (0.8 + 0.2 * (1.0 - side[..., None]))
     up_h = iod * (0.045 + 0.03 * w[..., _C["upperTeethShow"]])
     low_h = iod * (0.015 + 0.035 * w[..., _C["lowerTeethShow"]] + 0.02 * w[..., _C["jawOpen"]])
     upper_teeth = torch.sigmoid((up_h - below_upper) / EDGE_PX) * (side < 0.8).float()
