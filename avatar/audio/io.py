@@ -20,7 +20,7 @@ SAMPLE_RATE = 16000  # Hz; what the VAD and the speech encoder expect
 SUPPORTED_EXTENSIONS = (
     ".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".m4b", ".aac",
     ".aif", ".aiff", ".aifc", ".au", ".caf", ".wma", ".webm", ".weba", ".mka",
-    ".mp4", ".mkv", ".mov", ".avi", ".3gp",
+    ".mp4", ".mkv", ".mov", ".avi", ".3gp", ".mpg", ".mpeg", ".ts",
 )  # fmt: skip
 
 # Resampling output is fitted to round(n_in * sr_out / sr_in); a larger disagreement than this
