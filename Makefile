@@ -34,6 +34,9 @@ eval: setup
 	$(PY) scripts/eval_alignment.py
 	$(PY) scripts/check_shared_speech.py
 	$(PY) scripts/eval_renderer.py
+	$(VENV)/bin/avatar eval lipsync ../shared/data/video/grid/*.mpg \
+		--transcripts ../shared/data/video/grid/transcripts.tsv --report out/grid
+	$(VENV)/bin/avatar eval speech ../shared/data/speech/librivox/*.wav
 
 bench: setup
 	$(PY) scripts/bench_phonetic.py
