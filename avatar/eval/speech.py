@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..animation import Animation
 from ..audio import FrameClock, speech_mask, speech_regions
 from ..config import Config
 from ..errors import AvatarError
@@ -46,6 +47,7 @@ from ..lipsync.visemes import (
 )
 from ..pipeline import prepare_audio
 from .metrics import pearson
+from .motion import motion_stats
 
 Source = Callable[..., LipSync]  # (audio, text, progress=None) -> LipSync, like PhoneticLipSync
 ProgressFn = Callable[[int, int], None]  # (clips done, clips in all), as evaluate_lipsync's
@@ -214,6 +216,7 @@ def _evaluate_clip(
         "silent_frames": int(silent.sum()),
         "closed_in_silence": _json_float(closed),
         "note": note,
+        "motion": motion_stats(Animation(tested.expression, fps)),
     }
 
 
