@@ -21,25 +21,27 @@ import soundfile as sf
 import torch
 
 from avatar.audio import load_audio
+from avatar.config import load_config
 from avatar.generate import generate
-from avatar.pipeline import sample_clip
+from avatar.lipsync import PhoneticLipSync
+from avatar.pipeline import prepare_audio, sample_clip
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
 from avatar.render.checks import neutral
 
 
-def renderer_ms(renderer: Renderer, batch: int = 8, repeats: int = 12) -> float:
-    """Median ms per frame over random talking expressions and small head motion."""
+def renderer_ms(renderer: Renderer, expression: np.ndarray, batch: int = 8, repeats: int = 3) -> float:
+    """Median ms per frame rendering ``expression`` (T, 64) in batches, with small head motion."""
     rng = np.random.default_rng(0)
-    expr = np.clip(neutral(renderer, batch) + 0.4 * rng.random((batch, 64), dtype=np.float32), 0, 1)
-    head = rng.normal(0, 3, (batch, 3)).astype(np.float32)
-    e, h, g = torch.from_numpy(expr), torch.from_numpy(head), torch.zeros(batch, 2)
+    head = torch.from_numpy(rng.normal(0, 3, (len(expression), 3)).astype(np.float32))
+    e, g = torch.from_numpy(expression), torch.zeros(len(expression), 2)
     times = []
     with torch.no_grad():
-        for i in range(repeats + 2):
-            start = time.perf_counter()
-            renderer(e, h, g)
-            if i >= 2:
+        renderer(e[:batch], head[:batch], g[:batch])  # warm-up
+        for _ in range(repeats):
+            for i in range(0, len(e) - batch + 1, batch):
+                start = time.perf_counter()
+                renderer(e[i : i + batch], head[i : i + batch], g[i : i + batch])
                 times.append((time.perf_counter() - start) / batch * 1000)
     return float(np.median(times))
 
@@ -54,19 +56,23 @@ def main() -> None:
     avatar = default_avatar()
     print(f"built-in avatar ready in {time.perf_counter() - start:.2f} s")
 
+    path, text = sample_clip()
+    speech = PhoneticLipSync(load_config())(prepare_audio(path, load_config()), text).expression
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     for size in args.sizes:
         start = time.perf_counter()
         renderer = Renderer(avatar.image, avatar.landmarks, size)
         prep = time.perf_counter() - start
+        rng = np.random.default_rng(0)
+        busy = np.clip(neutral(renderer, 64) + 0.4 * rng.random((64, 64), dtype=np.float32), 0, 1)
         print(
-            f"renderer {size}x{size}: {renderer_ms(renderer):.2f} ms/frame on 1 thread "
-            f"(preparation {prep:.2f} s)"
+            f"renderer {size}x{size} on 1 thread: {renderer_ms(renderer, speech):.2f} ms/frame on the "
+            f"sample clip's lip-sync, {renderer_ms(renderer, busy):.2f} ms/frame with every layer busy "
+            f"(random channels, blinking); preparation {prep:.2f} s"
         )
     torch.set_num_threads(threads)
 
-    path, text = sample_clip()
     unit = load_audio(path, 48000)
     reps = max(1, round(args.seconds / (len(unit) / 48000)))
     with tempfile.TemporaryDirectory() as tmp:

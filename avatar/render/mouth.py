@@ -11,34 +11,33 @@ import torch
 
 from ..expression.channels import CHANNEL_INDEX
 from . import topology as topo
-from .contours import opening
+from .contours import Opening, opening
 
 EDGE_PX = 0.6  # softness of the lip edge
 TEETH_RGB = (0.86, 0.84, 0.78)
 _C = CHANNEL_INDEX
 
 
-def mouth_layer(
-    pixels: torch.Tensor,
-    points: torch.Tensor,
-    weights: torch.Tensor,
-    lip_rgb: torch.Tensor,
-    iod: float,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Opening mask (B, M) and synthesised interior colour (B, M, 3) at ``pixels`` (M, 2).
+def mouth_opening(pixels: torch.Tensor, points: torch.Tensor) -> tuple[torch.Tensor, Opening, torch.Tensor]:
+    """(opening mask (B, M) at ``pixels`` (M, 2), the lips' contour frame, position -1..1 along the mouth).
 
-    ``points`` are the deformed landmarks (B, P, 2); ``weights`` the expression (B, 64).
+    ``points`` are the deformed landmarks (B, P, 2). The mask is 0 where the lips touch.
     """
     upper = points[:, list(topo.LIPS_UPPER_INNER)]  # (B, 11, 2)
     lower = points[:, list(topo.LIPS_LOWER_INNER)]
     o = opening(pixels, upper, lower)
-    t, n, n_up, n_low, tu = o.t, o.n, o.n_up, o.n_low, o.knots_t
-    width = tu[:, -1:] - tu[:, :1]
-    along = ((t - tu[:, :1]) / width.clamp_min(1e-3)) * 2.0 - 1.0  # -1 .. 1 corner to corner
-    gap = (n_low - n_up).clamp(0.0, 1.0)  # lips closer than a pixel show nothing between them
-    mask = torch.sigmoid((n - n_up) / EDGE_PX) * torch.sigmoid((n_low - n) / EDGE_PX) * gap
-    mask = mask * (along.abs() < 1.0).float()
+    width = o.knots_t[:, -1:] - o.knots_t[:, :1]
+    along = ((o.t - o.knots_t[:, :1]) / width.clamp_min(1e-3)) * 2.0 - 1.0  # corner to corner
+    gap = (o.n_low - o.n_up).clamp(0.0, 1.0)  # lips closer than a pixel show nothing between them
+    mask = torch.sigmoid((o.n - o.n_up) / EDGE_PX) * torch.sigmoid((o.n_low - o.n) / EDGE_PX) * gap
+    return mask * (along.abs() < 1.0).float(), o, along
 
+
+def mouth_interior(
+    o: Opening, along: torch.Tensor, weights: torch.Tensor, lip_rgb: torch.Tensor, iod: float
+) -> torch.Tensor:
+    """(B, M, 3) synthesised cavity, teeth and tongue for the pixels of ``mouth_opening``."""
+    n, n_up, n_low = o.n, o.n_up, o.n_low
     w = weights[:, None, :]  # (B, 1, 64)
     side = along.abs()
     cavity = lip_rgb * 0.28 * (0.6 + 0.4 * side[..., None] ** 2)  # darker at the back, (B, M, 3)
@@ -59,4 +58,4 @@ def mouth_layer(
     rgb = rgb + upper_teeth[..., None] * (teeth_rgb - rgb)
     between = w[..., _C["tongueBetweenTeeth"]] * tongue  # TH: the tip in front of the teeth
     rgb = rgb + between[..., None] * (tongue_rgb - rgb)
-    return mask, rgb.clamp(0.0, 1.0)
+    return rgb.clamp(0.0, 1.0)

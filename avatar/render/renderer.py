@@ -25,8 +25,8 @@ from ..expression.channels import CHANNEL_INDEX, EXPRESSION_DIM
 from . import topology as topo
 from .allocator import keep_freed_buffers
 from .deformers import FaceFrame, expression_basis, source_expression
-from .eyelids import EYES, eyelid_sources
-from .mouth import mouth_layer
+from .eyelids import EYES, blink_amount, eyelid_sources
+from .mouth import mouth_interior, mouth_opening
 from .warp import build_warp_mesh
 
 GAZE_FULL_DEG = 30.0  # gaze angle that drives an eyeLook channel to 1
@@ -128,6 +128,9 @@ class Renderer(nn.Module):
             "weights", torch.from_numpy(mesh.weights.T[..., None] * (2.0 / size))
         )  # (3, H*W, 1)
         self.sparse = True
+        # Skip the eyelid and mouth layers for batches where they would not change a pixel;
+        # exporters that trace one graph for every input set this to False.
+        self.skip_idle_layers = True
         chin = lm[topo.CHIN]
         pivot = (frame.origin[0], chin[1] + 0.35 * frame.iod, np.median(lm[:, 2]) + 0.9 * frame.iod)
         self.register_buffer("pivot", torch.tensor(pivot, dtype=torch.float32))
@@ -187,17 +190,30 @@ class Renderer(nn.Module):
             self.source.expand(b, -1, -1, -1), grid, align_corners=False, padding_mode="border"
         )
         rgb = self._blink(rgb, pts, expression)
-        mask, inside = mouth_layer(self.mouth_pixels, pts, expression, self.lip_rgb, self.iod)
+        return self._mouth(rgb, pts, expression, grid)
+
+    def _mouth(
+        self, rgb: torch.Tensor, pts: torch.Tensor, expression: torch.Tensor, grid: torch.Tensor
+    ) -> torch.Tensor:
+        """Fill the opening between the lips (see mouth.py); nothing to do while they touch."""
+        mask, o, along = mouth_opening(self.mouth_pixels, pts)
+        if self.skip_idle_layers and not bool(mask.gt(1e-3).any()):
+            return rgb
+        b = rgb.shape[0]
         y0, y1, x0, x1 = self.mouth_box
         region = rgb[:, :, y0:y1, x0:x1].reshape(b, 3, -1)  # (B, 3, M)
         own = F.grid_sample(self.own_mouth.expand(b, -1, -1, -1), grid[:, y0:y1, x0:x1], align_corners=False)
         own = own.reshape(b, 1, -1)  # 1 where the photo's own mouth interior lands
-        interior = own * region + (1.0 - own) * inside.permute(0, 2, 1)
+        inside = mouth_interior(o, along, expression, self.lip_rgb, self.iod).permute(0, 2, 1)
+        interior = own * region + (1.0 - own) * inside
         rgb[:, :, y0:y1, x0:x1] = (region + mask[:, None] * (interior - region)).view(b, 3, y1 - y0, x1 - x0)
         return rgb
 
     def _blink(self, rgb: torch.Tensor, pts: torch.Tensor, expression: torch.Tensor) -> torch.Tensor:
         """Slide the upper lids down over the eyes (see eyelids.py)."""
+        closing = torch.stack([blink_amount(expression, self.neutral, side) for side, _, _ in EYES])
+        if self.skip_idle_layers and not bool(closing.gt(0).any()):
+            return rgb  # no lid moves in this batch: most frames of speech
         sizes = [(y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in self.eye_boxes]
         sources = eyelid_sources(list(self.eye_pixels.split(sizes)), pts, expression, self.neutral)
         grid = ((sources + 0.5) * (2.0 / self.size) - 1.0)[:, None]  # (B, 1, M, 2)
