@@ -1,0 +1,140 @@
+"""The neural lip-sync network (speech encoder + expression model), its checkpoints and inference.
+
+A checkpoint describes itself: ``{"dims": {"encoder": ..., "expression": ...}, "state_dict":
+..., "train": {...}, "metrics": {...}}``; ``load_model`` rebuilds the network from it and, when
+given the expected SHA-256 of the file, refuses a file that does not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..audio import FrameClock
+from ..errors import AvatarError
+from .expression_model import ExpressionDims, ExpressionModel
+from .speech_encoder import SAMPLE_RATE, SpeechEncoder, SpeechEncoderDims
+
+
+@dataclass(frozen=True)
+class LipSyncDims:
+    encoder: SpeechEncoderDims = field(default_factory=SpeechEncoderDims)
+    expression: ExpressionDims = field(default_factory=ExpressionDims)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LipSyncDims:
+        enc = {k: tuple(v) if isinstance(v, list) else v for k, v in d["encoder"].items()}
+        return cls(SpeechEncoderDims(**enc), ExpressionDims(**d["expression"]))
+
+    @property
+    def lookahead_s(self) -> float:
+        """Audio the network hears past a video frame's centre: what a stream must wait for.
+
+        The expression model looks ``expression.lookahead`` frames ahead; each of those reads
+        encoder frames up to half an encoder frame past its centre; the encoder looks
+        ``encoder.lookahead`` frames ahead; and an encoder frame's convolutions reach
+        ``receptive_field`` samples from its start (182 ms with the defaults).
+        """
+        enc, exp = self.encoder, self.expression
+        enc_frame = enc.hop / SAMPLE_RATE
+        return exp.lookahead / exp.fps + (enc.lookahead + 0.5) * enc_frame + enc.receptive_field / SAMPLE_RATE
+
+
+class LipSyncNet(nn.Module):
+    def __init__(self, dims: LipSyncDims) -> None:
+        super().__init__()
+        self.dims = dims
+        self.encoder = SpeechEncoder(dims.encoder)
+        self.expression = ExpressionModel(dims.expression)
+        self.clock = FrameClock(dims.expression.fps, SAMPLE_RATE)
+
+    def forward(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, N) 16 kHz audio -> (expression logits (B, frames, 64), phone logits (B, T50, phones))."""
+        features, phones = self.encoder(audio)
+        return self.expression(features, self.clock.num_frames(audio.shape[-1])), phones
+
+
+def save_checkpoint(model: LipSyncNet, path: str | os.PathLike, **meta: Any) -> str:
+    """Write a self-describing checkpoint; returns its SHA-256 (hex)."""
+    payload = {"dims": asdict(model.dims), "state_dict": model.state_dict(), **meta}
+    torch.save(payload, path)
+    return file_sha256(path)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_model(
+    path: str | os.PathLike, sha256: str | None = None, device: str = "cpu"
+) -> tuple[LipSyncNet, dict]:
+    """Rebuild a LipSyncNet from a checkpoint (checking its SHA-256 when given), in eval mode."""
+    path = Path(path)
+    if not path.is_file():
+        raise AvatarError(f"model checkpoint not found: {path}")
+    if sha256 is not None and file_sha256(path) != sha256:
+        raise AvatarError(f"model checkpoint {path} does not match its SHA-256: corrupt or replaced")
+    payload = torch.load(path, map_location=device, weights_only=True)
+    model = LipSyncNet(LipSyncDims.from_dict(payload["dims"]))
+    model.load_state_dict(payload["state_dict"])
+    meta = {k: v for k, v in payload.items() if k not in ("state_dict",)}
+    return model.to(device).eval(), meta
+
+
+@torch.no_grad()
+def infer(model: LipSyncNet, audio: np.ndarray, chunk_s: float = 10.0) -> np.ndarray:
+    """(frames, 64) expression for 16 kHz mono ``audio`` of any length, in bounded memory.
+
+    The convolutions only see 25 ms, so they run block by block with no overlap beyond that.
+    The transformers run on chunks of ``chunk_s`` seconds (aligned to video frames), each with
+    enough frames before and after it that every kept frame sees exactly what it would see in
+    one pass: the layers' left context and the look-ahead.
+    """
+    dims = model.dims
+    enc, exp = dims.encoder, dims.expression
+    device = next(model.parameters()).device
+    wave = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)).to(device)
+    # Convolutions: blocks of whole hops plus the receptive field's overhang (exact per frame).
+    n50 = len(audio) // enc.hop
+    block = 3000  # encoder frames per block: 60 s
+    conv = torch.cat(
+        [
+            model.encoder.conv_features(
+                wave[i * enc.hop : (i + block) * enc.hop + enc.receptive_field - enc.hop][None]
+            )[:, : min(block, n50 - i)]
+            for i in range(0, max(n50, 1), block)
+        ],
+        dim=1,
+    )[:, :n50]
+    # Transformers: chunks start where a video frame and an encoder frame begin on the same
+    # sample (every 3 frames at 30 fps: 1600 samples = 5 hops), so the two clocks stay aligned.
+    total = model.clock.num_frames(len(audio))
+    period = exp.fps * enc.hop // math.gcd(SAMPLE_RATE, exp.fps * enc.hop)
+    per_chunk = max(period, int(chunk_s * exp.fps) // period * period)
+    left = (enc.layers * enc.context + enc.pos_kernel) * enc.hop / SAMPLE_RATE
+    left += (exp.layers * exp.context + exp.pos_kernel + 1) / exp.fps
+    right = dims.lookahead_s + 2.0 / exp.fps  # + interpolation and rounding
+    out = np.zeros((total, 64), np.float32)
+    for first in range(0, total, per_chunk):
+        last = min(first + per_chunk, total)
+        start = max(0, first - int(np.ceil(left * exp.fps)))
+        start -= start % period
+        end = min(total, last + int(np.ceil(right * exp.fps)))
+        a = start * SAMPLE_RATE // exp.fps // enc.hop  # encoder frames: exact at period boundaries
+        b = min(n50, math.ceil(end * SAMPLE_RATE / exp.fps / enc.hop) + 1)
+        features, _ = model.encoder.contextualize(conv[:, a:b])
+        logits = model.expression(features, end - start)
+        out[first:last] = torch.sigmoid(logits[0, first - start : last - start]).cpu().numpy()
+    return out

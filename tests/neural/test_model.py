@@ -1,0 +1,74 @@
+"""The neural lip-sync network with a tiny config: shapes, bounded look-ahead, chunking, checkpoints."""
+
+import numpy as np
+import pytest
+import torch
+
+from avatar.errors import AvatarError
+from avatar.neural.expression_model import ExpressionDims
+from avatar.neural.model import LipSyncDims, LipSyncNet, file_sha256, infer, load_model, save_checkpoint
+from avatar.neural.speech_encoder import SpeechEncoderDims
+
+TINY = LipSyncDims(
+    SpeechEncoderDims(conv_channels=16, dim=32, layers=2, heads=2, ff=64, pos_kernel=4, pos_groups=4,
+                      lookahead=5, context=20, dropout=0.0),
+    ExpressionDims(in_dim=32, dim=32, layers=2, heads=2, ff=64, pos_kernel=4, pos_groups=4,
+                   lookahead=3, context=12, dropout=0.0),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return LipSyncNet(TINY).eval()
+
+
+def audio(seconds, seed=0):
+    return np.random.default_rng(seed).standard_normal(int(seconds * 16000)).astype(np.float32) * 0.1
+
+
+def test_shapes_follow_the_frame_clock(model):
+    with torch.no_grad():
+        expr, phones = model(torch.from_numpy(audio(2.0))[None])
+    assert expr.shape == (1, 60, 64) and phones.shape == (1, 100, 40)
+    out = infer(model, audio(1.01))
+    assert out.shape == (30, 64) and out.min() >= 0 and out.max() <= 1
+
+
+def test_lookahead_is_bounded(model):
+    x = audio(4.0)
+    base = infer(model, x, chunk_s=100)
+    k = 60  # frame whose centre is at 2.0167 s
+    cut = (k + 0.5) / 30 + TINY.lookahead_s + 0.01
+    y = x.copy()
+    y[int(cut * 16000) :] = audio(4.0, seed=1)[int(cut * 16000) :]  # change only the far future
+    changed = infer(model, y, chunk_s=100)
+    np.testing.assert_allclose(changed[: k + 1], base[: k + 1], atol=1e-5)
+    assert np.abs(changed[k + 10 :] - base[k + 10 :]).max() > 1e-3  # the future does matter later
+
+
+def test_chunked_inference_matches_one_pass(model):
+    x = audio(9.0, seed=2)
+    whole = infer(model, x, chunk_s=100)
+    chunked = infer(model, x, chunk_s=1.0)
+    np.testing.assert_allclose(chunked, whole, atol=1e-5)
+
+
+def test_checkpoint_round_trip_and_sha(model, tmp_path):
+    path = tmp_path / "tiny.pt"
+    digest = save_checkpoint(model, path, train={"seed": 0}, metrics={"val_loss": 1.0})
+    loaded, meta = load_model(path, sha256=digest)
+    assert meta["train"] == {"seed": 0} and meta["dims"]["encoder"]["dim"] == 32
+    x = audio(1.5)
+    np.testing.assert_allclose(infer(loaded, x), infer(model, x), atol=1e-6)
+    with open(path, "ab") as f:
+        f.write(b"tampered")
+    assert file_sha256(path) != digest
+    with pytest.raises(AvatarError, match="SHA-256"):
+        load_model(path, sha256=digest)
+    with pytest.raises(AvatarError, match="not found"):
+        load_model(tmp_path / "missing.pt")
+
+
+def test_default_network_streams_with_under_200_ms_lookahead():
+    assert LipSyncDims().lookahead_s <= 0.2
