@@ -88,6 +88,23 @@ def _parser() -> argparse.ArgumentParser:
         "--blendshapes", metavar="OUT", help="also write the curves: .csv (Live Link Face) or .json"
     )
     _add_common(gen)
+
+    tr = commands.add_parser(
+        "train",
+        help="train the neural lip-sync on data made by 'avatar data synth'",
+        description="Train the neural lip-sync from a recipe (configs/train.yaml; configs/train_tiny.yaml "
+        "trains a toy network in seconds). Prints held-out figures as it goes and writes the checkpoint.",
+    )
+    tr.add_argument("--config", metavar="FILE", required=True, help="training recipe (YAML)")
+    tr.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="override a recipe key, e.g. optim.steps=100",
+    )
+    tr.add_argument("-q", "--quiet", action="store_true", help="print only the final line")
+    tr.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     return parser
 
 
@@ -117,14 +134,20 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
 
 
-def _config(args: argparse.Namespace) -> Config:
+def _overrides(items: list[str]) -> dict[str, str]:
+    """--set KEY=VALUE items -> {key: value}."""
     overrides: dict[str, str] = {}
-    for item in args.set:
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
         overrides[key.strip()] = value
-    if args.device:
+    return overrides
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides = _overrides(args.set)
+    if getattr(args, "device", None):
         overrides["device"] = args.device
     return load_config(overrides)
 
@@ -269,7 +292,15 @@ def cmd_generate(args: argparse.Namespace) -> None:
         )
 
 
-COMMANDS = {"blendshapes": cmd_blendshapes, "generate": cmd_generate}
+def cmd_train(args: argparse.Namespace) -> None:
+    from .config import load_train_config
+    from .neural.train import train
+
+    cfg = load_train_config(args.config, _overrides(args.set))
+    train(cfg, log=(lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr)))
+
+
+COMMANDS = {"blendshapes": cmd_blendshapes, "generate": cmd_generate, "train": cmd_train}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

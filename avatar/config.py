@@ -152,16 +152,62 @@ def _apply(raw: dict[str, dict[str, Any]], key: str, value: Any, *, source: str)
         parts = parts[1:]
     if not parts:
         raise ConfigError(f"{source}: {key} needs a sub-key")
-    node = raw[section]
+    _apply_to(raw[section], ".".join(parts), value, source=source, shown=key)
+
+
+def _apply_to(node: dict[str, Any], key: str, value: Any, *, source: str, shown: str | None = None) -> None:
+    """Set dotted ``key`` inside ``node``; it must already exist (unknown keys are errors)."""
+    shown = shown or key
+    parts = key.split(".")
     for part in parts[:-1]:
         if not isinstance(node.get(part), dict):
-            raise ConfigError(f"unknown config key: {key} ({source})")
+            raise ConfigError(f"unknown config key: {shown} ({source})")
         node = node[part]
     if parts[-1] not in node:
-        raise ConfigError(f"unknown config key: {key} ({source})")
+        raise ConfigError(f"unknown config key: {shown} ({source})")
     if isinstance(value, str):
         try:
             value = yaml.safe_load(value)
         except yaml.YAMLError:
-            raise ConfigError(f"{key}: cannot parse value {value!r} ({source})") from None
+            raise ConfigError(f"{shown}: cannot parse value {value!r} ({source})") from None
     node[parts[-1]] = value
+
+
+class TrainDataConfig(_Strict):
+    dir: str  # a folder written by `avatar data synth`
+    crop_s: float = Field(gt=0.5, le=60.0)  # training windows; whole utterances are used if shorter
+
+
+class TrainOptimConfig(_Strict):
+    steps: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    lr: float = Field(gt=0.0)
+    weight_decay: float = Field(ge=0.0)
+    warmup_steps: int = Field(ge=0)
+    phone_loss_weight: float = Field(ge=0.0)
+    velocity_loss_weight: float = Field(ge=0.0)
+    seed: int
+    threads: int = Field(ge=0)  # 0: torch's default
+    eval_every: int = Field(ge=1)
+
+
+class TrainConfig(_Strict):
+    """A training recipe (``configs/train*.yaml``): data, network size, optimisation, output."""
+
+    data: TrainDataConfig
+    model: dict[str, dict[str, Any]]  # LipSyncDims overrides: {"encoder": {...}, "expression": {...}}
+    optim: TrainOptimConfig
+    out: str  # checkpoint path
+
+
+def load_train_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
+    """Load and validate a training recipe; ``overrides`` are dotted keys as for load_config."""
+    raw = {"train": _read_yaml(Path(path))}
+    for key, value in (overrides or {}).items():
+        _apply_to(raw["train"], key, value, source="override")
+    try:
+        return TrainConfig(**raw["train"])
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{Path(path).name}: {key}: {err['msg']}") from None

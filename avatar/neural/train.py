@@ -1,0 +1,179 @@
+"""Training the neural lip-sync on the data factory's output (``avatar train --config ...``).
+
+Targets are the phonetic animator's 64-d curves at 30 fps and phone labels at 50 Hz, both made
+by ``avatar data synth``. Loss: L1 on the speech channels of the expression, L1 on their
+frame-to-frame change, and cross-entropy on the phones. Reproducible for a seed on the CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+import torch.nn.functional as F
+
+from ..config import TrainConfig
+from ..errors import AvatarError
+from ..eval.metrics import pearson
+from ..expression.channels import CHANNEL_INDEX
+from ..lipsync.visemes import SPEECH_CHANNELS
+from .expression_model import ExpressionDims
+from .model import LipSyncDims, LipSyncNet, infer, save_checkpoint
+from .speech_encoder import SAMPLE_RATE, SpeechEncoderDims
+
+PERIOD = 3  # video frames per 1600 samples = 5 encoder frames: crops start on these boundaries
+PERIOD_SAMPLES = 1600
+IGNORE = -100  # phone label of padding
+
+
+class Utterance:
+    """One utterance in memory: audio (N,), phones at 50 Hz (T50,), targets at 30 fps (T30, 64)."""
+
+    def __init__(self, folder: Path, entry: dict) -> None:
+        self.id, self.split = entry["id"], entry.get("split", "train")
+        audio, rate = sf.read(folder / "audio" / f"{self.id}.flac", dtype="float32")
+        if rate != SAMPLE_RATE or audio.ndim != 1:
+            raise AvatarError(f"{self.id}: expected 16 kHz mono audio in the data folder")
+        labels = np.load(folder / "labels" / f"{self.id}.npz")
+        self.audio = audio
+        self.phones = labels["phones50"].astype(np.int64)
+        self.targets = labels["targets30"].astype(np.float32)
+
+
+def load_dataset(folder: str | Path) -> list[Utterance]:
+    """Every utterance listed in ``folder/manifest.jsonl``."""
+    folder = Path(folder)
+    manifest = folder / "manifest.jsonl"
+    if not manifest.is_file():
+        raise AvatarError(f"no training data in {folder}: run 'avatar data synth --out {folder}' first")
+    entries = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
+    return [Utterance(folder, e) for e in entries]
+
+
+def _crop(u: Utterance, crop_s: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A random window aligned to the 1600-sample period, with its labels."""
+    periods = len(u.audio) // PERIOD_SAMPLES
+    want = max(1, int(crop_s * SAMPLE_RATE) // PERIOD_SAMPLES)
+    start = int(rng.integers(0, max(periods - want, 0) + 1))
+    n = min(want, periods - start)
+    audio = u.audio[start * PERIOD_SAMPLES : (start + n) * PERIOD_SAMPLES]
+    phones = u.phones[start * 5 : (start + n) * 5]
+    targets = u.targets[start * PERIOD : (start + n) * PERIOD]
+    return audio, phones, targets
+
+
+def _batch(items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, ...]:
+    """Pad to the longest crop: audio with zeros, phones with IGNORE, targets with a mask."""
+    periods = max(len(a) // PERIOD_SAMPLES for a, _, _ in items)
+    audio = np.zeros((len(items), periods * PERIOD_SAMPLES), np.float32)
+    phones = np.full((len(items), periods * 5), IGNORE, np.int64)
+    targets = np.zeros((len(items), periods * PERIOD, 64), np.float32)
+    mask = np.zeros((len(items), periods * PERIOD), np.float32)
+    for i, (a, p, t) in enumerate(items):
+        audio[i, : len(a)] = a
+        phones[i, : len(p)] = p[: periods * 5]
+        targets[i, : len(t)] = t
+        mask[i, : len(t)] = 1.0
+    return tuple(torch.from_numpy(x) for x in (audio, phones, targets, mask))
+
+
+def loss_fn(
+    model: LipSyncNet, batch: tuple[torch.Tensor, ...], phone_weight: float, velocity_weight: float
+) -> tuple[torch.Tensor, dict[str, float]]:
+    audio, phones, targets, mask = batch
+    logits, phone_logits = model(audio)
+    n = min(logits.shape[1], targets.shape[1])
+    pred, targets, mask = torch.sigmoid(logits[:, :n]), targets[:, :n], mask[:, :n, None]
+    speech = torch.from_numpy(SPEECH_CHANNELS.copy()).float()  # eyes and brows are not audio's job
+    weight = mask * speech
+    l1 = ((pred - targets).abs() * weight).sum() / weight.sum().clamp_min(1.0)
+    vel_w = weight[:, 1:] * weight[:, :-1]
+    velocity = ((pred.diff(dim=1) - targets.diff(dim=1)).abs() * vel_w).sum() / vel_w.sum().clamp_min(1.0)
+    m = min(phone_logits.shape[1], phones.shape[1])
+    ce = F.cross_entropy(phone_logits[:, :m].transpose(1, 2), phones[:, :m], ignore_index=IGNORE)
+    total = l1 + velocity_weight * velocity + phone_weight * ce
+    return total, {"l1": l1.item(), "velocity": velocity.item(), "phone_ce": ce.item()}
+
+
+def evaluate(model: LipSyncNet, utterances: list[Utterance]) -> dict[str, float]:
+    """Held-out figures: mean jawOpen Pearson r and speech-channel L1 against the targets."""
+    model.eval()
+    jaw = CHANNEL_INDEX["jawOpen"]
+    rs, l1s = [], []
+    for u in utterances:
+        pred = infer(model, u.audio)
+        n = min(len(pred), len(u.targets))
+        rs.append(pearson(pred[:n, jaw], u.targets[:n, jaw]))
+        l1s.append(float(np.abs(pred[:n][:, SPEECH_CHANNELS] - u.targets[:n][:, SPEECH_CHANNELS]).mean()))
+    model.train()
+    finite = [r for r in rs if math.isfinite(r)]
+    return {"jaw_r": float(np.mean(finite)) if finite else float("nan"), "l1": float(np.mean(l1s))}
+
+
+def build_model(cfg: TrainConfig) -> LipSyncNet:
+    dims = LipSyncDims(
+        SpeechEncoderDims(**{**asdict(SpeechEncoderDims()), **cfg.model.get("encoder", {})}),
+        ExpressionDims(**{**asdict(ExpressionDims()), **cfg.model.get("expression", {})}),
+    )
+    return LipSyncNet(dims)
+
+
+def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
+    """Train from ``cfg``; writes the checkpoint to ``cfg.out`` and returns its path."""
+    o = cfg.optim
+    torch.manual_seed(o.seed)
+    rng = np.random.default_rng(o.seed)
+    if o.threads:
+        torch.set_num_threads(o.threads)
+    data = load_dataset(cfg.data.dir)
+    train_set = [u for u in data if u.split == "train"]
+    val_set = [u for u in data if u.split != "train"] or train_set[:2]
+    if not train_set:
+        raise AvatarError(f"{cfg.data.dir} has no utterances in the 'train' split")
+    model = build_model(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=o.weight_decay)
+
+    def lr_at(step: int) -> float:  # linear warm-up, then cosine to 10 %
+        if step < o.warmup_steps:
+            return o.lr * (step + 1) / o.warmup_steps
+        progress = (step - o.warmup_steps) / max(1, o.steps - o.warmup_steps)
+        return o.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    model.train()
+    start, metrics = time.perf_counter(), {}
+    for step in range(o.steps):
+        picks = rng.integers(0, len(train_set), o.batch_size)
+        batch = _batch([_crop(train_set[i], cfg.data.crop_s, rng) for i in picks])
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step)
+        loss, parts = loss_fn(model, batch, o.phone_loss_weight, o.velocity_loss_weight)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if (step + 1) % o.eval_every == 0 or step + 1 == o.steps:
+            metrics = evaluate(model, val_set)
+            log(
+                f"step {step + 1}/{o.steps}: loss {loss.item():.4f} (l1 {parts['l1']:.4f}, "
+                f"phone {parts['phone_ce']:.3f}); held-out jawOpen r {metrics['jaw_r']:.3f}, "
+                f"l1 {metrics['l1']:.4f} [{time.perf_counter() - start:.0f} s]"
+            )
+    model.eval()
+    out = Path(cfg.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    digest = save_checkpoint(
+        model,
+        out,
+        train=cfg.model_dump(),
+        metrics=metrics,
+        train_seconds=round(time.perf_counter() - start, 1),
+    )
+    log(f"wrote {out} (sha256 {digest})")
+    return out
