@@ -10,15 +10,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
 
 from .animation import Animation
 from .audio import load_audio
 from .config import Config, load_config
 from .device import resolve_device
-from .lipsync import LipSync, PhoneticLipSync
+from .lipsync import ExpressionSource, LipSync, PhoneticLipSync
 from .pipeline import ProgressFn, prepare_audio
 from .portrait import Avatar, default_avatar
 from .render import Renderer
@@ -26,12 +23,6 @@ from .video import VideoWriter
 
 MUX_RATE = 48000  # the speech track is muxed from the original file at this rate, not the 16 kHz copy
 SIZES = (256, 512)
-
-
-class ExpressionSource(Protocol):
-    def __call__(
-        self, audio: np.ndarray, text: str | None = None, progress: ProgressFn | None = None
-    ) -> LipSync: ...
 
 
 @dataclass

@@ -6,7 +6,6 @@ Later stages (motion model, renderer, video) attach here; each stage is its own 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -17,8 +16,7 @@ from .audio import clean_audio, load_audio
 from .config import Config, load_config
 from .errors import AudioError
 from .lipsync import LipSync, PhoneticLipSync
-
-ProgressFn = Callable[[float, float], None]
+from .lipsync.phonetic import ProgressFn
 
 
 def sample_clip() -> tuple[Path, str]:

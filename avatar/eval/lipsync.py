@@ -18,7 +18,7 @@ import numpy as np
 
 from ..config import Config
 from ..expression.channels import mouth_openness
-from ..lipsync import LipSync, PhoneticLipSync
+from ..lipsync import ExpressionSource, PhoneticLipSync
 from ..pipeline import prepare_audio
 from ..render import Renderer
 from .metrics import compare, envelope, resample
@@ -31,7 +31,6 @@ LABELS = {
     "phonetic_text": "phonetic path with transcript (not rendered)",
     "envelope": "audio volume envelope",
 }
-Source = Callable[..., LipSync]
 
 
 def _listed(values: np.ndarray) -> list[float | None]:
@@ -43,7 +42,7 @@ def evaluate_clip(
     transcript: str | None,
     cfg: Config,
     renderer: Renderer,
-    source: Source,
+    source: ExpressionSource,
 ) -> dict:
     """Every curve and figure for one video (see the module docstring)."""
     times, frames = zip(*video_frames(video), strict=True)
@@ -81,7 +80,7 @@ def evaluate_lipsync(
     renderer: Renderer,
     avatar_name: str,
     transcripts: dict[str, str] | None = None,
-    source: Source | None = None,
+    source: ExpressionSource | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Evaluate every video; returns the JSON-ready results (schema in avatar/eval/report.py)."""

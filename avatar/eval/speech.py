@@ -36,7 +36,7 @@ from ..audio import FrameClock, speech_mask, speech_regions
 from ..config import Config
 from ..errors import AvatarError
 from ..expression.channels import CHANNEL_INDEX
-from ..lipsync import LipSync, PhoneticLipSync, viseme_track
+from ..lipsync import ExpressionSource, PhoneticLipSync, viseme_track
 from ..lipsync.visemes import (
     DIPHTHONG_TAIL,
     PHONE_VISEME,
@@ -49,7 +49,6 @@ from ..pipeline import prepare_audio
 from .metrics import pearson
 from .motion import motion_stats
 
-Source = Callable[..., LipSync]  # (audio, text, progress=None) -> LipSync, like PhoneticLipSync
 ProgressFn = Callable[[int, int], None]  # (clips done, clips in all), as evaluate_lipsync's
 
 CLOSED_JAW = 0.05  # jawOpen below this counts as a closed mouth
@@ -164,7 +163,7 @@ def _json_float(value: float | None) -> float | None:
 
 
 def _evaluate_clip(
-    path: Path, text: str | None, cfg: Config, reference: PhoneticLipSync, source: Source
+    path: Path, text: str | None, cfg: Config, reference: PhoneticLipSync, source: ExpressionSource
 ) -> dict[str, Any]:
     fps = cfg.model.fps
     audio = prepare_audio(path, cfg)
@@ -238,7 +237,7 @@ def _summary(clips: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _label(source: Source | None) -> str:
+def _label(source: ExpressionSource | None) -> str:
     if source is None:
         return "phonetic"
     return str(getattr(source, "name", None) or getattr(source, "__name__", None) or type(source).__name__)
@@ -248,7 +247,7 @@ def evaluate_speech(
     audio_paths: Iterable[str | os.PathLike],
     cfg: Config,
     transcripts: dict[str, str] | None = None,
-    source: Source | None = None,
+    source: ExpressionSource | None = None,
     progress: ProgressFn | None = None,
     *,
     label: str | None = None,

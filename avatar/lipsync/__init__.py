@@ -2,7 +2,15 @@
 
 from .animator import animate_phones, viseme_track
 from .phones import Phone
-from .phonetic import LipSync, PhoneticLipSync
+from .phonetic import ExpressionSource, LipSync, PhoneticLipSync
 from .visemes import VISEMES
 
-__all__ = ["VISEMES", "LipSync", "Phone", "PhoneticLipSync", "animate_phones", "viseme_track"]
+__all__ = [
+    "VISEMES",
+    "ExpressionSource",
+    "LipSync",
+    "Phone",
+    "PhoneticLipSync",
+    "animate_phones",
+    "viseme_track",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -18,6 +19,14 @@ from .phones import Phone
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, float], None]  # (seconds of audio processed so far, total)
+
+
+class ExpressionSource(Protocol):
+    """Anything that turns 16 kHz audio (+ optional transcript) into a LipSync, like PhoneticLipSync."""
+
+    def __call__(
+        self, audio: np.ndarray, text: str | None = None, progress: ProgressFn | None = None
+    ) -> LipSync: ...
 
 
 @dataclass
