@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config, load_config
+from .data.commands import add_parsers as add_data_parsers
 from .errors import AvatarError, ConfigError
 from .eval.commands import add_parsers as add_eval_parsers
 from .portrait.commands import add_parsers as add_portrait_parsers
@@ -307,7 +308,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``avatar`` console script; returns the exit code."""
     parser = _parser()
     commands = parser._subparsers._group_actions[0]
-    handlers = {**COMMANDS, **add_portrait_parsers(commands), **add_eval_parsers(commands, _add_common)}
+    handlers = {
+        **COMMANDS,
+        **add_portrait_parsers(commands),
+        **add_eval_parsers(commands, _add_common),
+        **add_data_parsers(commands, _add_common),
+    }
     args = parser.parse_args(argv)
     _setup_logging(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     try:
