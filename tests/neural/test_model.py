@@ -72,3 +72,12 @@ def test_checkpoint_round_trip_and_sha(model, tmp_path):
 
 def test_default_network_streams_with_under_200_ms_lookahead():
     assert LipSyncDims().lookahead_s <= 0.2
+
+
+def test_neural_lipsync_is_an_expression_source(model):
+    from avatar.neural.lipsync import NeuralLipSync
+
+    seen = []
+    result = NeuralLipSync(model)(audio(1.0), None, progress=lambda d, t: seen.append((d, t)))
+    assert result.expression.shape == (30, 64) and result.method == "neural" and result.phones == []
+    assert seen[-1] == (1.0, 1.0)
