@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_speech_args(bs, audio_required=False)
+    _add_speech_args(bs)
     bs.add_argument(
         "-o",
         "--output",
@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_speech_args(gen, audio_required=False)
+    _add_speech_args(gen)
     who = gen.add_mutually_exclusive_group()
     who.add_argument(
         "--image", metavar="PHOTO", help="portrait photo to animate (enrolled and cached on first use)"
@@ -97,23 +97,14 @@ def _parser() -> argparse.ArgumentParser:
         "trains a toy network in seconds). Prints held-out figures as it goes and writes the checkpoint.",
     )
     tr.add_argument("--config", metavar="FILE", required=True, help="training recipe (YAML)")
-    tr.add_argument(
-        "--set",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        help="override a recipe key, e.g. optim.steps=100",
-    )
-    tr.add_argument("-q", "--quiet", action="store_true", help="print only the final line")
-    tr.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    _add_common(tr, device=False, example="optim.steps=100")
     return parser
 
 
-def _add_speech_args(parser: argparse.ArgumentParser, audio_required: bool) -> None:
+def _add_speech_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--audio",
         metavar="FILE",
-        required=audio_required,
         help="speech: wav, flac, ogg, mp3, m4a/aac or a video's audio track, any rate or channel count "
         "(default: the built-in sample clip, with its transcript)",
     )
@@ -122,16 +113,21 @@ def _add_speech_args(parser: argparse.ArgumentParser, audio_required: bool) -> N
     text.add_argument("--text-file", metavar="FILE", help="read the transcript from a UTF-8 text file")
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", choices=("cpu", "cuda", "auto"), help="compute device (config: device)")
+def _add_common(
+    parser: argparse.ArgumentParser, device: bool = True, example: str = "phonetic.lead_ms=40"
+) -> None:
+    if device:
+        parser.add_argument(
+            "--device", choices=("cpu", "cuda", "auto"), help="compute device (config: device)"
+        )
     parser.add_argument(
         "--set",
         metavar="KEY=VALUE",
         action="append",
         default=[],
-        help="override a config key, e.g. --set phonetic.lead_ms=40 (repeatable)",
+        help=f"override a config key, e.g. --set {example} (repeatable)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, log or summary")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
 
 
