@@ -111,6 +111,20 @@ def _add_speech_args(parser: argparse.ArgumentParser) -> None:
     text = parser.add_mutually_exclusive_group()
     text.add_argument("--text", metavar="TEXT", help="transcript of the audio (improves timing)")
     text.add_argument("--text-file", metavar="FILE", help="read the transcript from a UTF-8 text file")
+    add_lipsync_args(parser)
+
+
+def add_lipsync_args(parser: argparse.ArgumentParser) -> None:
+    """--lipsync and --model, shared by every command that animates speech."""
+    parser.add_argument(
+        "--lipsync",
+        choices=("phonetic", "neural"),
+        default="phonetic",
+        help="phonetic (pocketsphinx phones, the default) or neural (needs --model)",
+    )
+    parser.add_argument(
+        "--model", metavar="CHECKPOINT", help="neural lip-sync checkpoint made by 'avatar train'"
+    )
 
 
 def _add_common(
@@ -212,22 +226,23 @@ def cmd_blendshapes(args: argparse.Namespace) -> None:
     from .audio import audio_duration
     from .device import resolve_device
     from .export import check_output_path, save_animation
-    from .pipeline import blendshapes
+    from .pipeline import blendshapes, expression_source
 
     cfg = _config(args)
     resolve_device(cfg.inference.device)
     output = check_output_path(args.output)  # fail before the work, not after
+    source = expression_source(args.lipsync, cfg, args.model)
     audio, text = _speech(args)
 
     duration = audio_duration(audio)
     progress = _Progress(enabled=not args.quiet and duration >= PROGRESS_MIN_S)
     start = time.perf_counter()
     try:
-        anim, result = blendshapes(audio, text, cfg, progress=progress)
+        anim, result = blendshapes(audio, text, cfg, progress=progress, source=source)
     finally:
         progress.close()
     elapsed = time.perf_counter() - start
-    save_animation(anim, output, source=Path(audio).name, lipsync="phonetic", method=result.method)
+    save_animation(anim, output, source=Path(audio).name, lipsync=args.lipsync, method=result.method)
     if not args.quiet:
         print(
             f"wrote {output}: {anim.num_frames} frames at {anim.fps} fps ({anim.duration:.2f} s, "
@@ -252,12 +267,14 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from .audio import audio_duration
     from .export import check_output_path, save_animation
     from .generate import generate
+    from .pipeline import expression_source
     from .portrait import default_avatar, enroll_or_load, load_avatar
     from .video.writer import check_destination
 
     cfg = _config(args)
     output = check_destination(args.output)  # fail before the work, not after
     curves = check_output_path(args.blendshapes) if args.blendshapes else None
+    source = expression_source(args.lipsync, cfg, args.model)
     audio, text = _speech(args)
     audio_duration(audio)  # a missing or unreadable file fails here, before any avatar work
     if args.image:
@@ -269,7 +286,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     try:
         made = generate(
-            audio, output, avatar, text, args.size, cfg, on_lipsync=lipsync_bar, on_frames=frames_bar
+            audio, output, avatar, text, args.size, cfg, source, on_lipsync=lipsync_bar, on_frames=frames_bar
         )
     finally:
         lipsync_bar.close()
@@ -277,7 +294,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
     elapsed = time.perf_counter() - start
     if curves is not None:
         save_animation(
-            made.animation, curves, source=audio.name, lipsync="phonetic", method=made.lipsync.method
+            made.animation, curves, source=audio.name, lipsync=args.lipsync, method=made.lipsync.method
         )
     if show:
         anim = made.animation

@@ -14,8 +14,8 @@ import numpy as np
 from .animation import Animation
 from .audio import clean_audio, load_audio
 from .config import Config, load_config
-from .errors import AudioError
-from .lipsync import LipSync, PhoneticLipSync
+from .errors import AudioError, AvatarError
+from .lipsync import ExpressionSource, LipSync, PhoneticLipSync
 from .lipsync.phonetic import ProgressFn
 
 
@@ -51,18 +51,38 @@ def prepare_audio(source: str | os.PathLike | np.ndarray, cfg: Config) -> np.nda
     return clean_audio(audio, cfg.model.sample_rate, limits.target_rms_dbfs, limits.peak_limit)
 
 
+def expression_source(kind: str, cfg: Config, model: str | os.PathLike | None = None) -> ExpressionSource:
+    """The lip-sync to use: "phonetic", or "neural" with a checkpoint made by ``avatar train``."""
+    if kind == "phonetic":
+        return PhoneticLipSync(cfg)
+    if kind != "neural":
+        raise AvatarError(f"unknown lip-sync '{kind}': use phonetic or neural")
+    if model is None:
+        raise AvatarError(
+            "no trained neural weights ship with this version yet: pass --model CHECKPOINT "
+            "(make one with 'avatar data synth' and 'avatar train')"
+        )
+    from .device import resolve_device
+    from .neural.lipsync import NeuralLipSync
+    from .neural.model import load_model
+
+    network, _ = load_model(model, device=resolve_device(cfg.inference.device))
+    return NeuralLipSync(network)
+
+
 def blendshapes(
     audio: str | os.PathLike | np.ndarray,
     text: str | None = None,
     cfg: Config | None = None,
     progress: ProgressFn | None = None,
+    source: ExpressionSource | None = None,
 ) -> tuple[Animation, LipSync]:
-    """Speech -> per-frame ARKit blendshapes (+ articulators) with the phonetic lip-sync.
+    """Speech -> per-frame ARKit blendshapes (+ articulators); phonetic lip-sync unless ``source``.
 
     ``audio`` is a file path (any format) or a 16 kHz mono float array; ``text`` its transcript.
     Returns the Animation and the lip-sync details (phones, method).
     """
     cfg = cfg or load_config()
     samples = prepare_audio(audio, cfg)
-    result = PhoneticLipSync(cfg)(samples, text, progress=progress)
+    result = (source or PhoneticLipSync(cfg))(samples, text, progress=progress)
     return Animation(result.expression, cfg.model.fps), result

@@ -167,3 +167,39 @@ def test_console_script_runs_without_traceback(tmp_path):
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().startswith("avatar: error: audio file not found")
+
+
+def test_neural_lipsync_needs_a_model(tmp_path, capsys):
+    code, err = run(
+        capsys, "blendshapes", "--audio", BILABIAL, "-o", tmp_path / "o.csv", "--lipsync", "neural"
+    )
+    assert_one_line_error(code, err, "--model")
+
+
+def test_neural_lipsync_with_a_checkpoint(tmp_path, capsys):
+    from avatar.neural.expression_model import ExpressionDims
+    from avatar.neural.model import LipSyncDims, LipSyncNet, save_checkpoint
+    from avatar.neural.speech_encoder import SpeechEncoderDims
+
+    small = {"layers": 1, "heads": 2, "ff": 32, "pos_kernel": 4, "pos_groups": 4}
+    dims = LipSyncDims(
+        SpeechEncoderDims(conv_channels=8, dim=16, **small), ExpressionDims(in_dim=16, dim=16, **small)
+    )
+    save_checkpoint(LipSyncNet(dims).eval(), tmp_path / "tiny.pt")  # untrained: only the plumbing is tested
+    out = tmp_path / "o.json"
+    code, err = run(
+        capsys,
+        "blendshapes",
+        "--audio",
+        BILABIAL,
+        "-o",
+        out,
+        "--lipsync",
+        "neural",
+        "--model",
+        tmp_path / "tiny.pt",
+    )
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    assert data["method"] == "neural" and data["lipsync"] == "neural"
+    assert len(data["frames"]) == round(sf.info(BILABIAL).duration * 30)

@@ -16,6 +16,8 @@ Handler = Callable[[argparse.Namespace], None]
 
 def add_parsers(commands: argparse._SubParsersAction, add_common: Callable) -> dict[str, Handler]:
     """Add ``eval`` (with ``lipsync`` and ``speech``) to ``commands``; returns its handler."""
+    from ..cli import add_lipsync_args
+
     ev = commands.add_parser(
         "eval",
         help="measure lip-sync against real people (videos) or against the transcript (speech)",
@@ -41,7 +43,7 @@ def add_parsers(commands: argparse._SubParsersAction, add_common: Callable) -> d
         help="TSV of 'file name<TAB>transcript' lines for the phonetic-with-transcript baseline "
         "(default: a .txt beside each video)",
     )
-    lip.add_argument("--lipsync", choices=("phonetic",), default="phonetic", help="lip-sync under test")
+    add_lipsync_args(lip)
     lip.add_argument("--avatar", metavar="NAME", help="avatar to render (default: the built-in astronaut)")
     lip.add_argument(
         "--report", metavar="DIR", help="write results.json and a self-contained report.html here"
@@ -63,7 +65,7 @@ def add_parsers(commands: argparse._SubParsersAction, add_common: Callable) -> d
         help="TSV 'name<TAB>text' or LJ Speech 'id|text|normalized' lines "
         "(default: .txt/.lab beside each file)",
     )
-    sp.add_argument("--lipsync", choices=("phonetic",), default="phonetic", help="lip-sync under test")
+    add_lipsync_args(sp)
     sp.add_argument("--json", metavar="OUT", help="also write every figure to this JSON file")
     add_common(sp)
     return {"eval": cmd_eval}
@@ -94,9 +96,11 @@ def cmd_eval(args: argparse.Namespace) -> None:
 
 
 def _eval_speech(args: argparse.Namespace, cfg, table) -> None:
+    from ..pipeline import expression_source
     from .speech import evaluate_speech, format_table
 
-    results = evaluate_speech(_inputs(args.audio), cfg, transcripts=table)
+    source = expression_source(args.lipsync, cfg, args.model)
+    results = evaluate_speech(_inputs(args.audio), cfg, transcripts=table, source=source, label=args.lipsync)
     print(format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
@@ -121,7 +125,12 @@ def _eval_lipsync(args: argparse.Namespace, cfg, table) -> None:
         if not args.quiet:
             print(f"evaluated {done}/{total} videos", file=sys.stderr)
 
-    results = evaluate_lipsync(videos, cfg, renderer, avatar.name, table, progress=progress)
+    from ..pipeline import expression_source
+
+    source = expression_source(args.lipsync, cfg, args.model)
+    results = evaluate_lipsync(
+        videos, cfg, renderer, avatar.name, table, source, progress, label=args.lipsync
+    )
     print(f"{'clip':<24}" + "".join(f"{m + ' r0/best(lag)':>34}" for m in results["methods"]))
     for clip in results["clips"]:
         cells = []

@@ -82,6 +82,7 @@ def evaluate_lipsync(
     transcripts: dict[str, str] | None = None,
     source: ExpressionSource | None = None,
     progress: Callable[[int, int], None] | None = None,
+    label: str = "phonetic",
 ) -> dict:
     """Evaluate every video; returns the JSON-ready results (schema in avatar/eval/report.py)."""
     source = source or PhoneticLipSync(cfg)
@@ -94,7 +95,7 @@ def evaluate_lipsync(
     return {
         "kind": "lipsync",
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "lipsync": "phonetic",
+        "lipsync": label,
         "avatar": avatar_name,
         "methods": list(METHODS),
         "labels": LABELS,
