@@ -198,6 +198,7 @@ class TrainConfig(_Strict):
     model: dict[str, dict[str, Any]]  # LipSyncDims overrides: {"encoder": {...}, "expression": {...}}
     optim: TrainOptimConfig
     out: str  # checkpoint path
+    half: bool  # store float16 weights (half the size: what ships in the package)
 
 
 def load_train_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> TrainConfig:

@@ -62,9 +62,16 @@ class LipSyncNet(nn.Module):
         return self.expression(features, self.clock.num_frames(audio.shape[-1])), phones
 
 
-def save_checkpoint(model: LipSyncNet, path: str | os.PathLike, **meta: Any) -> str:
-    """Write a self-describing checkpoint; returns its SHA-256 (hex)."""
-    payload = {"dims": asdict(model.dims), "state_dict": model.state_dict(), **meta}
+def save_checkpoint(model: LipSyncNet, path: str | os.PathLike, half: bool = False, **meta: Any) -> str:
+    """Write a self-describing checkpoint; returns its SHA-256 (hex).
+
+    ``half`` stores the weights as float16 (half the size, for shipping); they load back into
+    the float32 network unchanged in every other respect.
+    """
+    state = model.state_dict()
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    payload = {"dims": asdict(model.dims), "state_dict": state, **meta}
     torch.save(payload, path)
     return file_sha256(path)
 

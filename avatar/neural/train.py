@@ -171,6 +171,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
     digest = save_checkpoint(
         model,
         out,
+        half=cfg.half,
         train=cfg.model_dump(),
         metrics=metrics,
         train_seconds=round(time.perf_counter() - start, 1),

@@ -61,6 +61,10 @@ def test_checkpoint_round_trip_and_sha(model, tmp_path):
     assert meta["train"] == {"seed": 0} and meta["dims"]["encoder"]["dim"] == 32
     x = audio(1.5)
     np.testing.assert_allclose(infer(loaded, x), infer(model, x), atol=1e-6)
+    half = tmp_path / "half.pt"
+    save_checkpoint(model, half, half=True)
+    assert half.stat().st_size < 0.6 * path.stat().st_size
+    np.testing.assert_allclose(infer(load_model(half)[0], x), infer(model, x), atol=2e-2)
     with open(path, "ab") as f:
         f.write(b"tampered")
     assert file_sha256(path) != digest
