@@ -120,7 +120,7 @@ def add_lipsync_args(parser: argparse.ArgumentParser) -> None:
         "--lipsync",
         choices=("phonetic", "neural"),
         default="phonetic",
-        help="phonetic (pocketsphinx phones, the default) or neural (needs --model)",
+        help="phonetic (pocketsphinx phones, the default) or neural (the shipped network, or --model)",
     )
     parser.add_argument(
         "--model", metavar="CHECKPOINT", help="neural lip-sync checkpoint made by 'avatar train'"

@@ -57,16 +57,18 @@ def expression_source(kind: str, cfg: Config, model: str | os.PathLike | None = 
         return PhoneticLipSync(cfg)
     if kind != "neural":
         raise AvatarError(f"unknown lip-sync '{kind}': use phonetic or neural")
-    if model is None:
-        raise AvatarError(
-            "no trained neural weights ship with this version yet: pass --model CHECKPOINT "
-            "(make one with 'avatar data synth' and 'avatar train')"
-        )
     from .device import resolve_device
     from .neural.lipsync import NeuralLipSync
     from .neural.model import load_model
+    from .neural.weights import shipped_lipsync
 
-    network, _ = load_model(model, device=resolve_device(cfg.inference.device))
+    sha256 = None
+    if model is None:  # the weights that ship with the package, checked against their SHA-256
+        shipped = shipped_lipsync()
+        if shipped is None:
+            raise AvatarError("the neural lip-sync weights are not installed: pass --model CHECKPOINT")
+        model, sha256 = shipped
+    network, _ = load_model(model, sha256=sha256, device=resolve_device(cfg.inference.device))
     return NeuralLipSync(network)
 
 

@@ -169,11 +169,15 @@ def test_console_script_runs_without_traceback(tmp_path):
     assert proc.stderr.strip().startswith("avatar: error: audio file not found")
 
 
-def test_neural_lipsync_needs_a_model(tmp_path, capsys):
+def test_neural_lipsync_uses_the_shipped_weights(tmp_path, capsys):
+    out = tmp_path / "o.json"
     code, err = run(
-        capsys, "blendshapes", "--audio", BILABIAL, "-o", tmp_path / "o.csv", "--lipsync", "neural"
+        capsys, "blendshapes", "--audio", FIXTURES / "pauses.wav", "-o", out, "--lipsync", "neural"
     )
-    assert_one_line_error(code, err, "--model")
+    assert code == 0, err
+    frames = np.array(json.loads(out.read_text())["frames"])
+    jaw = frames[:, 17]
+    assert jaw[: int(0.7 * 30)].max() < 0.1 and jaw.max() > 0.2  # shut before the speech, open in it
 
 
 def test_neural_lipsync_with_a_checkpoint(tmp_path, capsys):

@@ -1,0 +1,20 @@
+"""Weights that ship inside the package, each with the SHA-256 it must match at load.
+
+lipsync.pt: `avatar data synth --hours 1.5 --out data/synth --seed 0` then
+`avatar train --config configs/train_quick.yaml` (35 min on 2 cores), stored as float16.
+Held-out voices: jawOpen r 0.83. See README for how it compares with the phonetic path.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+SHIPPED_LIPSYNC = ("lipsync.pt", "ea0d1b1a34e7c30771b6957bfaf2cdc021828ac7b9385114dc5c2bfa75b33e35")
+
+
+def shipped_lipsync() -> tuple[Path, str] | None:
+    """(path, expected SHA-256) of the shipped neural lip-sync, or None if it is not installed."""
+    name, sha256 = SHIPPED_LIPSYNC
+    path = Path(str(resources.files("avatar.assets"))) / name
+    return (path, sha256) if path.is_file() else None
