@@ -85,28 +85,28 @@ def _fmt(value: float | None) -> str:
 
 def cmd_eval(args: argparse.Namespace) -> None:
     from ..cli import _config
+    from ..pipeline import expression_source
     from .speech import read_transcript_table
 
     cfg = _config(args)
     table = read_transcript_table(args.transcripts) if args.transcripts else None
+    source = expression_source(args.lipsync, cfg, args.model)
     if args.eval_kind == "speech":
-        _eval_speech(args, cfg, table)
+        _eval_speech(args, cfg, table, source)
     else:
-        _eval_lipsync(args, cfg, table)
+        _eval_lipsync(args, cfg, table, source)
 
 
-def _eval_speech(args: argparse.Namespace, cfg, table) -> None:
-    from ..pipeline import expression_source
+def _eval_speech(args: argparse.Namespace, cfg, table, source) -> None:
     from .speech import evaluate_speech, format_table
 
-    source = expression_source(args.lipsync, cfg, args.model)
     results = evaluate_speech(_inputs(args.audio), cfg, transcripts=table, source=source, label=args.lipsync)
     print(format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 
 
-def _eval_lipsync(args: argparse.Namespace, cfg, table) -> None:
+def _eval_lipsync(args: argparse.Namespace, cfg, table, source) -> None:
     from ..portrait import default_avatar, load_avatar
     from ..render import Renderer
     from .lipsync import LABELS, evaluate_lipsync
@@ -125,9 +125,6 @@ def _eval_lipsync(args: argparse.Namespace, cfg, table) -> None:
         if not args.quiet:
             print(f"evaluated {done}/{total} videos", file=sys.stderr)
 
-    from ..pipeline import expression_source
-
-    source = expression_source(args.lipsync, cfg, args.model)
     results = evaluate_lipsync(
         videos, cfg, renderer, avatar.name, table, source, progress, label=args.lipsync
     )

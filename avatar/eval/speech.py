@@ -295,32 +295,20 @@ def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
 def format_table(results: dict[str, Any]) -> str:
     """The clips and the summary of ``evaluate_speech`` as a plain-text table."""
     header = ["clip", "seconds", "frames", "visemes", "jaw r", "silent", "closed", "note"]
-    rows = [
-        [
-            c["name"],
-            f"{c['duration_s']:.2f}",
-            str(c["num_frames"]),
-            _cell(c["viseme_agreement"], percent=True),
-            _cell(c["jaw_r"]),
-            str(c["silent_frames"]),
-            _cell(c["closed_in_silence"], percent=True),
-            c["note"] or "",
+
+    def cells(d: dict[str, Any]) -> list[str]:  # the figures a clip and the summary share
+        return [
+            f"{d['duration_s']:.2f}",
+            str(d["num_frames"]),
+            _cell(d["viseme_agreement"], percent=True),
+            _cell(d["jaw_r"]),
+            str(d["silent_frames"]),
+            _cell(d["closed_in_silence"], percent=True),
         ]
-        for c in results["clips"]
-    ]
+
     s = results["summary"]
-    rows.append(
-        [
-            f"all {s['clips']} ({s['compared']} compared)",
-            f"{s['duration_s']:.2f}",
-            str(s["num_frames"]),
-            _cell(s["viseme_agreement"], percent=True),
-            _cell(s["jaw_r"]),
-            str(s["silent_frames"]),
-            _cell(s["closed_in_silence"], percent=True),
-            "",
-        ]
-    )
+    rows = [[c["name"], *cells(c), c["note"] or ""] for c in results["clips"]]
+    rows.append([f"all {s['clips']} ({s['compared']} compared)", *cells(s), ""])
     widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header) - 1)]
     lines = [f"lip-sync under test: {results['lipsync']} (audio only) vs phonetic with transcript"]
     for r in [header, *rows]:
