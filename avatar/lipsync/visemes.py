@@ -120,6 +120,11 @@ def _group_of(name: str) -> int:
 
 CHANNEL_GROUP = np.array([_group_of(n) for n in CHANNEL_INDEX], dtype=np.int64)  # (64,)
 SPEECH_CHANNELS = len(_GROUPS) > CHANNEL_GROUP
+# Everything the animator writes: the blended speech channels, lipSeal and the timed events.
+# The rest (eyes, brows, cheek squint, nose) belongs to the motion model and stays 0 here.
+ANIMATED_CHANNELS = SPEECH_CHANNELS | np.isin(np.arange(len(CHANNEL_INDEX)), [
+    CHANNEL_INDEX["lipSeal"], CHANNEL_INDEX["plosiveRelease"], CHANNEL_INDEX["voicing"]
+])  # fmt: skip
 
 
 def _expand(pose: dict[str, float]) -> dict[str, float]:

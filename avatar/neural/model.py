@@ -20,6 +20,7 @@ from torch import nn
 
 from ..audio import FrameClock
 from ..errors import AvatarError
+from ..lipsync.visemes import ANIMATED_CHANNELS
 from .expression_model import ExpressionDims, ExpressionModel
 from .speech_encoder import SAMPLE_RATE, SpeechEncoder, SpeechEncoderDims
 
@@ -144,4 +145,5 @@ def infer(model: LipSyncNet, audio: np.ndarray, chunk_s: float = 10.0) -> np.nda
         features, _ = model.encoder.contextualize(conv[:, a:b])
         logits = model.expression(features, end - start)
         out[first:last] = torch.sigmoid(logits[0, first - start : last - start]).cpu().numpy()
+    out[:, ~ANIMATED_CHANNELS] = 0.0  # never trained (eyes, brows: the motion model's): neutral
     return out

@@ -23,7 +23,7 @@ from ..config import TrainConfig
 from ..errors import AvatarError
 from ..eval.metrics import pearson
 from ..expression.channels import CHANNEL_INDEX
-from ..lipsync.visemes import SPEECH_CHANNELS
+from ..lipsync.visemes import ANIMATED_CHANNELS
 from .expression_model import ExpressionDims
 from .model import LipSyncDims, LipSyncNet, infer, save_checkpoint
 from .speech_encoder import SAMPLE_RATE, SpeechEncoderDims
@@ -91,8 +91,8 @@ def loss_fn(
     logits, phone_logits = model(audio)
     n = min(logits.shape[1], targets.shape[1])
     pred, targets, mask = torch.sigmoid(logits[:, :n]), targets[:, :n], mask[:, :n, None]
-    speech = torch.from_numpy(SPEECH_CHANNELS.copy()).float()  # eyes and brows are not audio's job
-    weight = mask * speech
+    animated = torch.from_numpy(ANIMATED_CHANNELS.copy()).float()  # eyes and brows are not audio's job
+    weight = mask * animated
     l1 = ((pred - targets).abs() * weight).sum() / weight.sum().clamp_min(1.0)
     vel_w = weight[:, 1:] * weight[:, :-1]
     velocity = ((pred.diff(dim=1) - targets.diff(dim=1)).abs() * vel_w).sum() / vel_w.sum().clamp_min(1.0)
@@ -111,7 +111,7 @@ def evaluate(model: LipSyncNet, utterances: list[Utterance]) -> dict[str, float]
         pred = infer(model, u.audio)
         n = min(len(pred), len(u.targets))
         rs.append(pearson(pred[:n, jaw], u.targets[:n, jaw]))
-        l1s.append(float(np.abs(pred[:n][:, SPEECH_CHANNELS] - u.targets[:n][:, SPEECH_CHANNELS]).mean()))
+        l1s.append(float(np.abs(pred[:n][:, ANIMATED_CHANNELS] - u.targets[:n][:, ANIMATED_CHANNELS]).mean()))
     model.train()
     finite = [r for r in rs if math.isfinite(r)]
     return {"jaw_r": float(np.mean(finite)) if finite else float("nan"), "l1": float(np.mean(l1s))}
