@@ -33,7 +33,7 @@ from ..errors import AvatarError, OutputError
 from . import files
 from .voices import LANGUAGES, check_tools
 
-DATA_VERSION = 2  # bump whenever a change alters what utterance i comes out as
+DATA_VERSION = 3  # bump whenever a change alters what utterance i comes out as
 JOURNAL = ".journal.jsonl"
 MAX_HOURS = 10_000.0
 _FIRST_GUESS_S = 8.0  # mean utterance length assumed before any has finished

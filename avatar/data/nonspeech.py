@@ -88,3 +88,32 @@ def music(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 GENERATORS = {"breath": breath, "noise": noise_burst, "music": music}
+CLIP_KINDS = ("silence", *GENERATORS)
+CLIP_SEGMENT_S = (0.3, 3.0)
+CLIP_LEVEL_DB = (-50.0, -6.0)  # segment RMS re full scale: a quiet room to loud music
+CLIP_FLOOR_DB = (-70.0, -35.0)  # a steady noise floor under the whole clip
+
+
+def clip(n: int, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+    """``n`` samples of sound with no speech in it: silence, breaths, noise and music in turns.
+
+    Each segment has its own level; a faint coloured noise floor runs under all of them (real
+    recordings are never digitally silent). Returns the audio (float32, absolute level, peaks
+    within +-1) and the segments as JSON-ready dicts (kind, start, end in samples, level_db).
+    """
+    out = np.zeros(n, dtype=np.float32)
+    segments, start = [], 0
+    while start < n:
+        end = min(n, start + int(rng.uniform(*CLIP_SEGMENT_S) * SAMPLE_RATE))
+        kind = CLIP_KINDS[int(rng.integers(len(CLIP_KINDS)))]
+        level = round(float(rng.uniform(*CLIP_LEVEL_DB)), 1)
+        if kind != "silence":
+            out[start:end] = GENERATORS[kind](end - start, rng) * np.float32(10 ** (level / 20))
+        segments.append(
+            {"kind": kind, "start": start, "end": end, "level_db": None if kind == "silence" else level}
+        )
+        start = end
+    colour = tuple(NOISE_COLOURS)[int(rng.integers(len(NOISE_COLOURS)))]
+    out += coloured_noise(n, colour, rng) * np.float32(10 ** (rng.uniform(*CLIP_FLOOR_DB) / 20))
+    peak = float(np.abs(out).max()) if n else 0.0
+    return (out / peak * 0.99 if peak > 0.99 else out).astype(np.float32), segments

@@ -18,7 +18,7 @@ from ..audio import clean_audio
 from ..config import PhoneticConfig
 from ..errors import AlignmentError, AvatarError
 from ..lipsync.phones import SILENCE, Phone
-from . import files
+from . import files, nonspeech
 from .augment import augment
 from .babble import babble
 from .labels import PHONE_INDEX, SAMPLE_RATE, fit_to_speech, phone_track, phones_from_espeak, targets
@@ -26,6 +26,10 @@ from .text import utterance_text
 from .voices import pick_voice, speak
 
 ENGLISH_SHARE = 0.5  # of utterances, when English is among the languages; the rest share the others
+NONSPEECH_SHARE = 0.08  # utterances with no speech at all (nonspeech.clip): the mouth stays shut
+NONSPEECH_S = (2.0, 8.0)
+NONSPEECH_VAL_SHARE = 0.15  # of those, held out for validation like the held-out voices
+NONSPEECH = "nonspeech"  # the label method, language and voice of such an utterance
 ALIGN = "pocketsphinx-align"  # label methods, as the manifest names them
 ESPEAK_EVENTS = "espeak-events"
 
@@ -62,6 +66,8 @@ def make(job: Job) -> dict:
     A record with a 'dropped' key (the reason) means no files were written.
     """
     rng = np.random.default_rng([job.seed, job.index])
+    if rng.random() < NONSPEECH_SHARE:
+        return _nonspeech(job, rng)
     language = pick_language(job.languages, rng)
     voice, prosody = pick_voice(language, rng)
     text = utterance_text(language, rng)
@@ -107,6 +113,33 @@ def make(job: Job) -> dict:
         "speech_s": round(speech_s, 3),
         "label_method": method,
         "augmentation": aug.params,
+        "audio": f"audio/{uid}.flac",
+        "labels": f"labels/{uid}.npz",
+    }
+
+
+def _nonspeech(job: Job, rng: np.random.Generator) -> dict:
+    """Utterance ``job.index`` as a clip without speech, labelled silence throughout."""
+    uid = utterance_id(job.index)
+    n = int(rng.uniform(*NONSPEECH_S) * SAMPLE_RATE)
+    audio, segments = nonspeech.clip(n, rng)
+    phones = [Phone(SILENCE, 0.0, n / SAMPLE_RATE)]
+    files.save_flac(job.out / "audio" / f"{uid}.flac", audio, SAMPLE_RATE)
+    files.save_npz(job.out / "labels" / f"{uid}.npz", _label_arrays(phones, n, job.phonetic))
+    return {
+        "id": uid,
+        "split": "val" if rng.random() < NONSPEECH_VAL_SHARE else "train",
+        "language": NONSPEECH,
+        "voice": NONSPEECH,
+        "rate": None,
+        "pitch": None,
+        "text": "",
+        "config": job.config_hash,
+        "duration": round(n / SAMPLE_RATE, 4),
+        "samples": n,
+        "speech_s": 0.0,
+        "label_method": NONSPEECH,
+        "augmentation": {"segments": segments},
         "audio": f"audio/{uid}.flac",
         "labels": f"labels/{uid}.npz",
     }

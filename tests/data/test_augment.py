@@ -1,5 +1,7 @@
 """Augmentation: lengths kept (speed aside), SNR as asked, non-speech labelled silence and shut."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -119,3 +121,26 @@ def test_augment_moves_labels_with_the_audio():
         if p["noise"]:
             assert 5.0 <= p["noise"]["snr_db"] <= 30.0
         assert np.max(np.abs(out.audio)) <= 1.0
+
+
+def test_non_speech_clip_tiles_segments_within_full_scale():
+    audio, segments = nonspeech.clip(16000 * 6, np.random.default_rng(3))
+    assert audio.dtype == np.float32 and len(audio) == 16000 * 6 and np.abs(audio).max() <= 0.99
+    assert segments[0]["start"] == 0 and segments[-1]["end"] == len(audio)
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(segments))
+    assert {s["kind"] for s in segments} <= set(nonspeech.CLIP_KINDS)
+    assert np.sqrt(np.mean(audio**2)) > 1e-4  # never digital silence: a noise floor runs under it
+
+
+def test_non_speech_utterance_is_labelled_silence(tmp_path, cfg):
+    from avatar.data.utterance import NONSPEECH, Job, make
+
+    rng_first = [np.random.default_rng([7, i]).random() for i in range(200)]
+    index = next(i for i, r in enumerate(rng_first) if r < 0.08)  # the first non-speech utterance
+    for sub in ("audio", "labels"):
+        (tmp_path / sub).mkdir()
+    record = make(Job(index, 7, ("en",), cfg.inference.phonetic, tmp_path, "test"))
+    assert record["label_method"] == NONSPEECH and record["speech_s"] == 0.0
+    labels = np.load(tmp_path / record["labels"])
+    assert np.all(labels["phones50"] == PHONE_INDEX[SILENCE]) and not labels["targets30"].any()
+    assert list(labels["seg_start"]) == [0] and list(labels["seg_end"]) == [record["samples"]]

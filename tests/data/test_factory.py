@@ -52,7 +52,7 @@ def test_files_and_manifest(dataset):
         assert 0.9 <= aug["speed"] <= 1.1 and -20.0 <= aug["gain_db"] <= 6.0
         if aug["noise"] is not None:
             assert 5.0 <= aug["noise"]["snr_db"] <= 30.0
-    assert records[0]["voice"] == "espeak-ng:pt-br+f3" and records[0]["split"] == "val"
+    assert records[0]["voice"] == "espeak-ng:es-419+f3" and records[0]["split"] == "val"
     assert sorted(p.name for p in dataset.iterdir()) == [
         ".journal.jsonl", "audio", "dropped.jsonl", "labels", "manifest.jsonl", "synth.json",
     ]  # fmt: skip
@@ -72,7 +72,11 @@ def test_label_lengths_and_segments(dataset):
         start, end, seg = labels["seg_start"], labels["seg_end"], labels["seg_phone"]
         assert start[0] == 0 and end[-1] == r["samples"] and np.array_equal(start[1:], end[:-1])
         middle = (np.arange(len(phones)) + 0.5) * 320
-        assert np.array_equal(phones, seg[np.searchsorted(end, middle, side="right")])
+        same = phones == seg[np.searchsorted(end, middle, side="right")]
+        # The 50 Hz track is cut at the exact phone times, the segments at whole samples: a frame
+        # whose middle lies within a sample of a boundary may fall either side.
+        near = np.abs(middle[:, None] - end[None, :]).min(axis=1) <= 1.0
+        assert np.all(same | near)
         assert (phones != PHONE_LABELS.index("SIL")).mean() > 0.3  # there is speech in there
 
 
