@@ -12,10 +12,10 @@ import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 
@@ -61,6 +61,58 @@ class PhoneticConfig(_Strict):
     max_segment_s: float = Field(ge=5.0, le=300.0)
 
 
+class GateConfig(_Strict):
+    enabled: bool
+    open_ms: float = Field(ge=0.0, le=500.0)
+    close_ms: float = Field(ge=0.0, le=500.0)
+
+
+class FilterBand(_Strict):
+    """One channel family's temporal filter (avatar/motion/filters.py)."""
+
+    cutoff_hz: float = Field(gt=0.0, le=60.0)  # offline zero-phase low-pass, -3 dB point
+    min_cutoff_hz: float = Field(gt=0.0, le=60.0)  # streaming one-euro: cutoff when still
+    beta: float = Field(ge=0.0, le=100.0)  # streaming one-euro: cutoff rise per unit/s of speed
+
+
+class FilterConfig(_Strict):
+    """Temporal filtering: what counts as a closure, blink or saccade, and one band per family."""
+
+    enabled: bool
+    d_cutoff_hz: float = Field(gt=0.0, le=60.0)
+    seal_threshold: float = Field(gt=0.0, le=1.0)
+    closed_openness: float = Field(ge=0.0, le=0.5)
+    blink_threshold: float = Field(gt=0.0, le=1.0)
+    saccade_deg_s: float = Field(gt=0.0, le=2000.0)
+    mouth: FilterBand
+    lip_seal: FilterBand
+    blink: FilterBand
+    eyes: FilterBand
+    brows_face: FilterBand
+    head: FilterBand
+    gaze: FilterBand
+
+
+class ControlsConfig(_Strict):
+    seed: int = Field(ge=0)
+    head_motion: float = Field(ge=0.0, le=2.0)
+    still: bool
+    blink: bool
+    gaze: Literal["natural", "camera"]
+    expression_scale: float = Field(ge=0.0, le=2.0)
+    emotion: str
+    emotion_strength: float = Field(ge=0.0, le=1.0)
+
+    @field_validator("emotion")
+    @classmethod
+    def _known_emotion(cls, value: str) -> str:
+        from .expression.emotions import EMOTIONS
+
+        if value not in EMOTIONS:
+            raise ValueError(f"unknown emotion {value!r}: choose from {', '.join(EMOTIONS)}")
+        return value
+
+
 class InferenceConfig(_Strict):
     """Run-time settings (``configs/inference.yaml``)."""
 
@@ -70,6 +122,9 @@ class InferenceConfig(_Strict):
     audio: AudioConfig
     vad: VadConfig
     phonetic: PhoneticConfig
+    gate: GateConfig
+    controls: ControlsConfig
+    filter: FilterConfig
 
 
 class Config(_Strict):
@@ -201,13 +256,33 @@ class TrainConfig(_Strict):
     half: bool  # store float16 weights (half the size: what ships in the package)
 
 
-def load_train_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
-    """Load and validate a training recipe; ``overrides`` are dotted keys as for load_config."""
+_T = TypeVar("_T", bound=BaseModel)
+
+
+class MotionTrainConfig(_Strict):
+    """The motion network's recipe (``configs/train_motion.yaml``)."""
+
+    data_dir: str  # a folder written by `avatar data synth`
+    hours: float = Field(gt=0.0, le=100.0)  # of it to string into conversations
+    steps: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    window_s: float = Field(gt=1.0, le=120.0)
+    lr: float = Field(gt=0.0)
+    hidden: int = Field(ge=4, le=4096)
+    seed: int
+    out: str
+
+
+def load_train_config(
+    path: str | Path, overrides: Mapping[str, Any] | None = None, schema: type[_T] = TrainConfig
+) -> _T:
+    """Load and validate a training recipe (TrainConfig, or ``schema``); ``overrides`` are dotted
+    keys as for load_config."""
     raw = {"train": _read_yaml(Path(path))}
     for key, value in (overrides or {}).items():
         _apply_to(raw["train"], key, value, source="override")
     try:
-        return TrainConfig(**raw["train"])
+        return schema(**raw["train"])
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])

@@ -60,16 +60,16 @@ def expression_source(kind: str, cfg: Config, model: str | os.PathLike | None = 
     from .device import resolve_device
     from .neural.lipsync import NeuralLipSync
     from .neural.model import load_model
-    from .neural.weights import shipped_lipsync
+    from .weights import shipped
 
     sha256 = None
     if model is None:  # the weights that ship with the package, checked against their SHA-256
-        shipped = shipped_lipsync()
-        if shipped is None:
+        found = shipped("lipsync")
+        if found is None:
             raise AvatarError("the neural lip-sync weights are not installed: pass --model CHECKPOINT")
-        model, sha256 = shipped
+        model, sha256 = found
     network, _ = load_model(model, sha256=sha256, device=resolve_device(cfg.inference.device))
-    return NeuralLipSync(network)
+    return NeuralLipSync(network, cfg)
 
 
 def blendshapes(

@@ -12,7 +12,9 @@ will in use. Per clip:
 - ``silent_frames``: frames that do not overlap a VAD speech region;
 - ``closed_in_silence``: fraction of those frames in which the path under test has jawOpen < 0.05.
   The mouth rightly starts to open ~200 ms before the sound, so on clips with short leading or
-  trailing silences (audiobook cuts: 0.2-0.3 s) those ramp frames keep this well under 1.
+  trailing silences (audiobook cuts: 0.2-0.3 s) those ramp frames keep this well under 1;
+- ``pause_frames`` / ``closed_in_pauses``: the same over silent frames more than PAUSE_MARGIN_S
+  from any speech region, where no lip-sync has a reason to open the mouth.
 
 Clips without a transcript (or whose transcript does not align) still get the silence figures.
 Undefined figures are None in the result, so it can be written as strict JSON.
@@ -52,6 +54,7 @@ from .motion import motion_stats
 ProgressFn = Callable[[int, int], None]  # (clips done, clips in all), as evaluate_lipsync's
 
 CLOSED_JAW = 0.05  # jawOpen below this counts as a closed mouth
+PAUSE_MARGIN_S = 0.25  # > the animator's anticipation ramp (~200 ms) and the gate's ramps (150 ms)
 _JAW_WEIGHT = 3.0  # of jawOpen in the viseme classifier's distance
 TRANSCRIPT_SUFFIXES = (".txt", ".lab")
 _JAW = CHANNEL_INDEX["jawOpen"]
@@ -172,8 +175,11 @@ def _evaluate_clip(
     n = min(num_frames, len(tested.expression))  # a model may be a frame short or long at the end
     jaw = tested.expression[:n, _JAW]
 
-    silent = ~speech_mask(speech_regions(audio, cfg.inference.vad), n, fps)
+    regions = speech_regions(audio, cfg.inference.vad)
+    silent = ~speech_mask(regions, n, fps)
+    pause = ~speech_mask([(s - PAUSE_MARGIN_S, e + PAUSE_MARGIN_S) for s, e in regions], n, fps)
     closed = float(np.mean(jaw[silent] < CLOSED_JAW)) if silent.any() else math.nan
+    closed_pause = float(np.mean(jaw[pause] < CLOSED_JAW)) if pause.any() else math.nan
 
     agreement, jaw_r, viseme_source, ref_method, note = math.nan, math.nan, None, None, None
     if text is None:
@@ -214,6 +220,8 @@ def _evaluate_clip(
         "jaw_r": _json_float(jaw_r),
         "silent_frames": int(silent.sum()),
         "closed_in_silence": _json_float(closed),
+        "pause_frames": int(pause.sum()),
+        "closed_in_pauses": _json_float(closed_pause),
         "note": note,
         "motion": motion_stats(Animation(tested.expression, fps)),
     }
@@ -234,6 +242,8 @@ def _summary(clips: list[dict[str, Any]]) -> dict[str, Any]:
         "viseme_agreement": _mean(clips, "viseme_agreement"),
         "jaw_r": _mean(clips, "jaw_r"),
         "closed_in_silence": _mean(clips, "closed_in_silence"),
+        "pause_frames": sum(c["pause_frames"] for c in clips),
+        "closed_in_pauses": _mean(clips, "closed_in_pauses"),
     }
 
 
@@ -294,7 +304,7 @@ def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 def format_table(results: dict[str, Any]) -> str:
     """The clips and the summary of ``evaluate_speech`` as a plain-text table."""
-    header = ["clip", "seconds", "frames", "visemes", "jaw r", "silent", "closed", "note"]
+    header = ["clip", "seconds", "frames", "visemes", "jaw r", "silent", "closed", "pauses", "closed", "note"]
 
     def cells(d: dict[str, Any]) -> list[str]:  # the figures a clip and the summary share
         return [
@@ -304,6 +314,8 @@ def format_table(results: dict[str, Any]) -> str:
             _cell(d["jaw_r"]),
             str(d["silent_frames"]),
             _cell(d["closed_in_silence"], percent=True),
+            str(d["pause_frames"]),
+            _cell(d["closed_in_pauses"], percent=True),
         ]
 
     s = results["summary"]
@@ -315,5 +327,8 @@ def format_table(results: dict[str, Any]) -> str:
         lines.append(f"{_row(r[:-1], widths)}  {r[-1]}".rstrip())
     lines.insert(2, "-" * len(lines[1]))
     lines.insert(len(lines) - 1, "-" * len(lines[1]))
-    lines.append("all: seconds, frames and silent frames summed; the other figures averaged over clips")
+    lines.append("all: seconds and frame counts summed; the other figures averaged over clips")
+    lines.append(
+        f"pauses: silent frames over {PAUSE_MARGIN_S * 1000:.0f} ms from speech (no anticipation there)"
+    )
     return "\n".join(lines)

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config import Config
 from ..lipsync import LipSync
+from ..lipsync.gate import gate_expression
 from ..lipsync.phonetic import ProgressFn
 from .model import LipSyncNet, infer
 
 
 class NeuralLipSync:
-    """Audio -> 64-d expression with a trained LipSyncNet (the transcript is not used)."""
+    """Audio -> 64-d expression with a trained LipSyncNet (the transcript is not used).
 
-    def __init__(self, model: LipSyncNet) -> None:
+    With ``cfg.inference.gate.enabled`` the result passes the VAD speech gate (lipsync/gate.py).
+    """
+
+    def __init__(self, model: LipSyncNet, cfg: Config) -> None:
         self.model = model.eval()
+        self.cfg = cfg
 
     def __call__(
         self, audio: np.ndarray, text: str | None = None, progress: ProgressFn | None = None
     ) -> LipSync:
-        duration = len(audio) / 16000
+        duration = len(audio) / self.cfg.model.sample_rate
         if progress is not None:
             progress(0.0, duration)
         expression = infer(self.model, audio)
+        if self.cfg.inference.gate.enabled:
+            expression = gate_expression(audio, expression, self.cfg)
         if progress is not None:
             progress(duration, duration)
         return LipSync(expression, [], "neural")

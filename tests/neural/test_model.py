@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from avatar.config import load_config
 from avatar.errors import AvatarError
+from avatar.lipsync.visemes import ANIMATED_CHANNELS
 from avatar.neural.expression_model import ExpressionDims
 from avatar.neural.model import LipSyncDims, LipSyncNet, file_sha256, infer, load_model, save_checkpoint
 from avatar.neural.speech_encoder import SpeechEncoderDims
@@ -82,6 +84,16 @@ def test_neural_lipsync_is_an_expression_source(model):
     from avatar.neural.lipsync import NeuralLipSync
 
     seen = []
-    result = NeuralLipSync(model)(audio(1.0), None, progress=lambda d, t: seen.append((d, t)))
+    cfg = load_config(env={}, overrides={"gate.enabled": False})
+    result = NeuralLipSync(model, cfg)(audio(1.0), None, progress=lambda d, t: seen.append((d, t)))
     assert result.expression.shape == (30, 64) and result.method == "neural" and result.phones == []
     assert seen[-1] == (1.0, 1.0)
+    assert np.abs(result.expression[:, ANIMATED_CHANNELS]).max() > 0.01  # an untrained net is not silent
+    assert not result.expression[:, ~ANIMATED_CHANNELS].any()  # eyes and brows are not its job
+
+
+def test_speech_gate_shuts_the_mouth_on_noise(model):
+    from avatar.neural.lipsync import NeuralLipSync
+
+    expression = NeuralLipSync(model, load_config(env={}))(audio(2.0), None).expression
+    assert expression.shape == (60, 64) and not expression.any()  # white noise holds no speech
