@@ -8,12 +8,15 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .config import Config, load_config
 from .data.commands import add_parsers as add_data_parsers
 from .errors import AvatarError, ConfigError
 from .eval.commands import add_parsers as add_eval_parsers
+from .motion.commands import add_control_args, control_overrides
+from .motion.commands import add_parsers as add_motion_parsers
 from .portrait.commands import add_parsers as add_portrait_parsers
 
 log = logging.getLogger("avatar")
@@ -28,8 +31,17 @@ configuration:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (argparse's own prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("avatar").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"avatar: error: {where}{message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="avatar",
         description="Real-time talking avatar: speech in, ARKit facial animation out.",
         epilog=EPILOG,
@@ -58,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         help="output file: .csv (Live Link Face layout, ARKit channels + head/eye angles) or "
         ".json (all 64 channels, head and gaze)",
     )
+    add_control_args(bs)
     _add_common(bs)
 
     gen = commands.add_parser(
@@ -88,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--blendshapes", metavar="OUT", help="also write the curves: .csv (Live Link Face) or .json"
     )
+    add_control_args(gen)
     _add_common(gen)
 
     tr = commands.add_parser(
@@ -157,7 +171,7 @@ def _overrides(items: list[str]) -> dict[str, str]:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    overrides = _overrides(args.set)
+    overrides: dict = {**_overrides(args.set), **control_overrides(args)}
     if getattr(args, "device", None):
         overrides["device"] = args.device
     return load_config(overrides)
@@ -326,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **add_portrait_parsers(commands),
         **add_eval_parsers(commands, _add_common),
         **add_data_parsers(commands, _add_common),
+        **add_motion_parsers(commands, _add_common),
     }
     args = parser.parse_args(argv)
     _setup_logging(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)

@@ -1,7 +1,8 @@
 """Audio -> talking-portrait MP4: lip-sync, render each frame, encode with the speech.
 
 The expression source is swappable: anything with the lip-sync call signature (audio, text,
-progress) -> LipSync can drive the renderer (the phonetic path today, the neural one later).
+progress) -> LipSync can drive the renderer (phonetic or neural); head, gaze and blinks come
+from the motion model (pipeline.animate).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from .animation import Animation
 from .audio import load_audio
 from .config import Config, load_config
 from .device import resolve_device
-from .lipsync import ExpressionSource, LipSync, PhoneticLipSync
-from .pipeline import ProgressFn, prepare_audio
+from .lipsync import ExpressionSource, LipSync
+from .motion.sampler import MotionModel
+from .pipeline import ProgressFn, animate, prepare_audio
 from .portrait import Avatar, default_avatar
 from .render import Renderer
 from .video import VideoWriter
@@ -43,6 +45,7 @@ def generate(
     size: int = 256,
     cfg: Config | None = None,
     expression_source: ExpressionSource | None = None,
+    motion: MotionModel | None = None,
     on_lipsync: ProgressFn | None = None,
     on_frames: Callable[[int, int], None] | None = None,
 ) -> Generated:
@@ -52,9 +55,7 @@ def generate(
     cfg = cfg or load_config()
     device = resolve_device(cfg.inference.device)
     samples = prepare_audio(audio, cfg)
-    source = expression_source or PhoneticLipSync(cfg)
-    result = source(samples, text, progress=on_lipsync)
-    anim = Animation(result.expression, cfg.model.fps)
+    anim, result = animate(samples, text, cfg, expression_source, motion, progress=on_lipsync)
     avatar = avatar or default_avatar()
     renderer = Renderer(avatar.image, avatar.landmarks, size).to(device)
     speech = load_audio(audio, MUX_RATE)

@@ -1,6 +1,5 @@
-"""The offline pipeline: audio file -> clean 16 kHz mono -> lip-sync -> Animation.
-
-Later stages (motion model, renderer, video) attach here; each stage is its own module.
+"""The offline pipeline: audio file -> clean 16 kHz mono -> lip-sync -> motion -> controls ->
+filter -> Animation. Rendering and video are in generate.py; each stage is its own module.
 """
 
 from __future__ import annotations
@@ -8,6 +7,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from .config import Config, load_config
 from .errors import AudioError, AvatarError
 from .lipsync import ExpressionSource, LipSync, PhoneticLipSync
 from .lipsync.phonetic import ProgressFn
+
+if TYPE_CHECKING:
+    from .motion.sampler import MotionModel
 
 
 def sample_clip() -> tuple[Path, str]:
@@ -72,19 +75,60 @@ def expression_source(kind: str, cfg: Config, model: str | os.PathLike | None = 
     return NeuralLipSync(network, cfg)
 
 
+def motion_model(cfg: Config, model: str | os.PathLike | None = None) -> MotionModel:
+    """The motion model: the shipped weights (SHA-256 checked), or a ``train-motion`` checkpoint."""
+    from .motion.model import load_motion
+    from .motion.sampler import MotionModel
+    from .weights import shipped
+
+    sha256 = None
+    if model is None:
+        found = shipped("motion")
+        if found is None:
+            raise AvatarError("the motion model weights are not installed: pass a checkpoint")
+        model, sha256 = found
+    if not Path(model).is_file():
+        raise AvatarError(f"motion checkpoint not found: {model}")
+    return MotionModel(load_motion(str(model), sha256), cfg)
+
+
+def animate(
+    samples: np.ndarray,
+    text: str | None,
+    cfg: Config,
+    source: ExpressionSource | None = None,
+    motion: MotionModel | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[Animation, LipSync]:
+    """Cleaned 16 kHz audio -> the animation: lip-sync (phonetic unless ``source``), head, gaze
+    and blinks (the shipped motion model unless ``motion``), the user's controls, then the
+    zero-phase filter. The motion model is skipped when the controls leave it nothing to do."""
+    from .motion.controls import apply_controls
+    from .motion.filters import smooth_offline
+
+    result = (source or PhoneticLipSync(cfg))(samples, text, progress=progress)
+    controls = cfg.inference.controls
+    moving = None
+    if not controls.still or controls.blink or controls.gaze == "natural":
+        moving = (motion or motion_model(cfg))(samples, len(result.expression))
+    anim = apply_controls(result.expression, moving, controls, cfg.model.fps)
+    if cfg.inference.filter.enabled:
+        anim = smooth_offline(anim, cfg.inference.filter)
+    return anim, result
+
+
 def blendshapes(
     audio: str | os.PathLike | np.ndarray,
     text: str | None = None,
     cfg: Config | None = None,
     progress: ProgressFn | None = None,
     source: ExpressionSource | None = None,
+    motion: MotionModel | None = None,
 ) -> tuple[Animation, LipSync]:
-    """Speech -> per-frame ARKit blendshapes (+ articulators); phonetic lip-sync unless ``source``.
+    """Speech -> per-frame ARKit blendshapes (+ articulators), head and eye angles (``animate``).
 
     ``audio`` is a file path (any format) or a 16 kHz mono float array; ``text`` its transcript.
     Returns the Animation and the lip-sync details (phones, method).
     """
     cfg = cfg or load_config()
-    samples = prepare_audio(audio, cfg)
-    result = (source or PhoneticLipSync(cfg))(samples, text, progress=progress)
-    return Animation(result.expression, cfg.model.fps), result
+    return animate(prepare_audio(audio, cfg), text, cfg, source, motion, progress)

@@ -207,3 +207,42 @@ def test_neural_lipsync_with_a_checkpoint(tmp_path, capsys):
     data = json.loads(out.read_text())
     assert data["method"] == "neural" and data["lipsync"] == "neural"
     assert len(data["frames"]) == round(sf.info(BILABIAL).duration * 30)
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--head-motion", "3"], ["--head-motion", "from 0 to 2"]),
+        (["--expression-scale", "big"], ["--expression-scale", "expected a number"]),
+        (["--emotion", "joy"], ["--emotion", "invalid choice"]),
+        (["--blink", "maybe"], ["--blink"]),
+        (["--lipsync", "magic"], ["--lipsync"]),
+    ],
+)
+def test_bad_flag_values_are_one_line(tmp_path, capsys, args, needles):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["blendshapes", "--audio", str(BILABIAL), "-o", str(tmp_path / "o.csv"), *args])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert (
+        exit_info.value.code == 2 and len(lines) == 1 and lines[0].startswith("avatar: error: blendshapes: ")
+    )
+    assert all(n in lines[0] for n in needles), lines[0]
+
+
+def test_controls_reach_the_curves(tmp_path, capsys):
+    def curves(*flags):
+        out = tmp_path / "o.json"
+        code, err = run(capsys, "blendshapes", "--audio", FIXTURES / "pauses.wav", "-o", out, *flags)
+        assert code == 0, err
+        data = json.loads(out.read_text())
+        return np.array(data["frames"]), np.array(data["head"]["frames"]), np.array(data["gaze"]["frames"])
+
+    _, head, gaze = curves()
+    assert head.std() > 0.2 and np.abs(gaze).max() > 0  # the motion model moves head and eyes
+    again = curves()
+    assert np.array_equal(again[1], head)  # same seed, same motion
+    frames_still, head_still, gaze_still = curves("--still", "--blink", "off", "--gaze", "camera")
+    assert not head_still.any() and not gaze_still.any() and not frames_still[:, [0, 7]].any()
+    happy, _, _ = curves("--emotion", "happy", "--seed", "3")
+    assert happy[:, 23].min() > 0.3  # mouthSmileLeft all along

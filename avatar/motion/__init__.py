@@ -1,0 +1,1 @@
+"""Head motion, gaze, blinks and temporal filtering: what makes a talking head look alive."""
