@@ -37,6 +37,8 @@ eval: setup
 	$(VENV)/bin/avatar eval lipsync ../shared/data/video/grid/*.mpg \
 		--transcripts ../shared/data/video/grid/transcripts.tsv --report out/grid
 	$(VENV)/bin/avatar eval speech ../shared/data/speech/librivox/*.wav
+	$(PY) scripts/eval_silence.py
+	$(PY) scripts/eval_motion.py
 
 bench: setup
 	$(PY) scripts/bench_phonetic.py
