@@ -133,11 +133,13 @@ def add_lipsync_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lipsync",
         choices=("phonetic", "neural"),
-        default="phonetic",
-        help="phonetic (pocketsphinx phones, the default) or neural (the shipped network, or --model)",
+        help="neural (the shipped network, or --model) or phonetic (pocketsphinx phones); "
+        "default: config key lipsync",
     )
     parser.add_argument(
-        "--model", metavar="CHECKPOINT", help="neural lip-sync checkpoint made by 'avatar train'"
+        "--model",
+        metavar="CHECKPOINT",
+        help="neural lip-sync checkpoint made by 'avatar train' (implies neural)",
     )
 
 
@@ -172,6 +174,12 @@ def _overrides(items: list[str]) -> dict[str, str]:
 
 def _config(args: argparse.Namespace) -> Config:
     overrides: dict = {**_overrides(args.set), **control_overrides(args)}
+    if getattr(args, "model", None):
+        if getattr(args, "lipsync", None) == "phonetic":
+            raise AvatarError("--model is a neural checkpoint: it cannot go with --lipsync phonetic")
+        overrides["lipsync"] = "neural"
+    if getattr(args, "lipsync", None):
+        overrides["lipsync"] = args.lipsync
     if getattr(args, "device", None):
         overrides["device"] = args.device
     return load_config(overrides)
@@ -245,7 +253,7 @@ def cmd_blendshapes(args: argparse.Namespace) -> None:
     cfg = _config(args)
     resolve_device(cfg.inference.device)
     output = check_output_path(args.output)  # fail before the work, not after
-    source = expression_source(args.lipsync, cfg, args.model)
+    source = expression_source(cfg.inference.lipsync, cfg, args.model)
     audio, text = _speech(args)
 
     duration = audio_duration(audio)
@@ -256,7 +264,7 @@ def cmd_blendshapes(args: argparse.Namespace) -> None:
     finally:
         progress.close()
     elapsed = time.perf_counter() - start
-    save_animation(anim, output, source=Path(audio).name, lipsync=args.lipsync, method=result.method)
+    save_animation(anim, output, source=Path(audio).name, lipsync=cfg.inference.lipsync, method=result.method)
     if not args.quiet:
         print(
             f"wrote {output}: {anim.num_frames} frames at {anim.fps} fps ({anim.duration:.2f} s, "
@@ -288,7 +296,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
     cfg = _config(args)
     output = check_destination(args.output)  # fail before the work, not after
     curves = check_output_path(args.blendshapes) if args.blendshapes else None
-    source = expression_source(args.lipsync, cfg, args.model)
+    source = expression_source(cfg.inference.lipsync, cfg, args.model)
     audio, text = _speech(args)
     audio_duration(audio)  # a missing or unreadable file fails here, before any avatar work
     if args.image:
@@ -308,7 +316,11 @@ def cmd_generate(args: argparse.Namespace) -> None:
     elapsed = time.perf_counter() - start
     if curves is not None:
         save_animation(
-            made.animation, curves, source=audio.name, lipsync=args.lipsync, method=made.lipsync.method
+            made.animation,
+            curves,
+            source=audio.name,
+            lipsync=cfg.inference.lipsync,
+            method=made.lipsync.method,
         )
     if show:
         anim = made.animation

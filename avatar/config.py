@@ -119,6 +119,7 @@ class InferenceConfig(_Strict):
     device: Literal["cpu", "cuda", "auto"]
     precision: Literal["fp32", "fp16", "int8"]
     batch_size: int = Field(ge=1, le=4096)
+    lipsync: Literal["phonetic", "neural"]
     audio: AudioConfig
     vad: VadConfig
     phonetic: PhoneticConfig

@@ -100,13 +100,13 @@ def animate(
     motion: MotionModel | None = None,
     progress: ProgressFn | None = None,
 ) -> tuple[Animation, LipSync]:
-    """Cleaned 16 kHz audio -> the animation: lip-sync (phonetic unless ``source``), head, gaze
+    """Cleaned 16 kHz audio -> the animation: lip-sync (``source``, else config key lipsync), head, gaze
     and blinks (the shipped motion model unless ``motion``), the user's controls, then the
     zero-phase filter. The motion model is skipped when the controls leave it nothing to do."""
     from .motion.controls import apply_controls
     from .motion.filters import smooth_offline
 
-    result = (source or PhoneticLipSync(cfg))(samples, text, progress=progress)
+    result = (source or expression_source(cfg.inference.lipsync, cfg))(samples, text, progress=progress)
     controls = cfg.inference.controls
     moving = None
     if not controls.still or controls.blink or controls.gaze == "natural":

@@ -246,3 +246,15 @@ def test_controls_reach_the_curves(tmp_path, capsys):
     assert not head_still.any() and not gaze_still.any() and not frames_still[:, [0, 7]].any()
     happy, _, _ = curves("--emotion", "happy", "--seed", "3")
     assert happy[:, 23].min() > 0.3  # mouthSmileLeft all along
+
+
+def test_model_implies_neural_and_contradiction_is_one_line(tmp_path, capsys):
+    code, err = run(
+        capsys, "blendshapes", "--audio", BILABIAL, "-o", tmp_path / "o.csv", "--lipsync", "phonetic",
+        "--model", tmp_path / "m.pt",
+    )  # fmt: skip
+    assert_one_line_error(code, err, "--model", "--lipsync phonetic")
+    code, err = run(
+        capsys, "blendshapes", "--audio", BILABIAL, "-o", tmp_path / "o.csv", "--model", tmp_path / "m.pt"
+    )
+    assert_one_line_error(code, err, "not found", "m.pt")  # taken as a neural checkpoint

@@ -90,7 +90,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
 
     cfg = _config(args)
     table = read_transcript_table(args.transcripts) if args.transcripts else None
-    source = expression_source(args.lipsync, cfg, args.model)
+    source = expression_source(cfg.inference.lipsync, cfg, args.model)
     if args.eval_kind == "speech":
         _eval_speech(args, cfg, table, source)
     else:
@@ -100,7 +100,9 @@ def cmd_eval(args: argparse.Namespace) -> None:
 def _eval_speech(args: argparse.Namespace, cfg, table, source) -> None:
     from .speech import evaluate_speech, format_table
 
-    results = evaluate_speech(_inputs(args.audio), cfg, transcripts=table, source=source, label=args.lipsync)
+    results = evaluate_speech(
+        _inputs(args.audio), cfg, transcripts=table, source=source, label=cfg.inference.lipsync
+    )
     print(format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
@@ -126,7 +128,7 @@ def _eval_lipsync(args: argparse.Namespace, cfg, table, source) -> None:
             print(f"evaluated {done}/{total} videos", file=sys.stderr)
 
     results = evaluate_lipsync(
-        videos, cfg, renderer, avatar.name, table, source, progress, label=args.lipsync
+        videos, cfg, renderer, avatar.name, table, source, progress, label=cfg.inference.lipsync
     )
     print(f"{'clip':<24}" + "".join(f"{m + ' r0/best(lag)':>34}" for m in results["methods"]))
     for clip in results["clips"]:
