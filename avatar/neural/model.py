@@ -73,7 +73,9 @@ def save_checkpoint(model: LipSyncNet, path: str | os.PathLike, half: bool = Fal
     if half:
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     payload = {"dims": asdict(model.dims), "state_dict": state, **meta}
-    torch.save(payload, path)
+    tmp = Path(f"{path}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)  # a reader never sees half a checkpoint
     return file_sha256(path)
 
 

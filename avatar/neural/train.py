@@ -146,8 +146,10 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         progress = (step - o.warmup_steps) / max(1, o.steps - o.warmup_steps)
         return o.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
+    out = Path(cfg.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     model.train()
-    start, metrics = time.perf_counter(), {}
+    start, digest = time.perf_counter(), ""
     for step in range(o.steps):
         picks = rng.integers(0, len(train_set), o.batch_size)
         batch = _batch([_crop(train_set[i], cfg.data.crop_s, rng) for i in picks])
@@ -160,21 +162,22 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         opt.step()
         if (step + 1) % o.eval_every == 0 or step + 1 == o.steps:
             metrics = evaluate(model, val_set)
+            # Written at every evaluation, so a run cut short still leaves its latest weights.
+            digest = save_checkpoint(
+                model,
+                out,
+                half=cfg.half,
+                train=cfg.model_dump(),
+                metrics=metrics,
+                steps_done=step + 1,
+                train_seconds=round(time.perf_counter() - start, 1),
+            )
+            model.train()
             log(
                 f"step {step + 1}/{o.steps}: loss {loss.item():.4f} (l1 {parts['l1']:.4f}, "
                 f"phone {parts['phone_ce']:.3f}); held-out jawOpen r {metrics['jaw_r']:.3f}, "
                 f"l1 {metrics['l1']:.4f} [{time.perf_counter() - start:.0f} s]"
             )
     model.eval()
-    out = Path(cfg.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    digest = save_checkpoint(
-        model,
-        out,
-        half=cfg.half,
-        train=cfg.model_dump(),
-        metrics=metrics,
-        train_seconds=round(time.perf_counter() - start, 1),
-    )
     log(f"wrote {out} (sha256 {digest})")
     return out
