@@ -113,6 +113,20 @@ class ControlsConfig(_Strict):
         return value
 
 
+class ServerConfig(_Strict):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    workers: int = Field(ge=1, le=64)
+    queue: int = Field(ge=0, le=1024)
+    retry_after_s: int = Field(ge=1, le=3600)
+    timeout_s: float = Field(gt=0.0, le=3600.0)
+    max_upload_mb: float = Field(gt=0.0, le=2048.0)
+    max_audio_s: float = Field(gt=0.0, le=3600.0)
+    max_image_megapixels: float = Field(gt=0.0, le=40.0)
+    cors_origins: list[str]
+    threads: int = Field(ge=0, le=256)
+
+
 class InferenceConfig(_Strict):
     """Run-time settings (``configs/inference.yaml``)."""
 
@@ -125,6 +139,7 @@ class InferenceConfig(_Strict):
     phonetic: PhoneticConfig
     gate: GateConfig
     controls: ControlsConfig
+    server: ServerConfig
     filter: FilterConfig
 
 

@@ -1,0 +1,109 @@
+"""The FastAPI application: ``create_app()``; run it with ``avatar serve`` or ``python api/server.py``.
+
+The models load on a background thread once the app starts, so ``/health`` answers 503
+("loading") at once and 200 when they are ready; the work runs on a bounded job pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..config import Config, load_config
+from . import errors
+from .metrics import Metrics
+from .middleware import RequestContext
+from .pool import JobPool
+from .routers import avatars, generate, service
+from .state import Models, ServiceState
+
+log = logging.getLogger("avatar.server")
+API_KEY_ENV = "AVATAR_API_KEY"
+
+
+def load_models(cfg: Config) -> Models:
+    """Everything a request needs, loaded once: the networks, the default avatar."""
+    import torch
+
+    from ..device import resolve_device
+    from ..motion.model import load_motion
+    from ..neural.model import load_model
+    from ..portrait import default_avatar
+    from ..weights import shipped
+
+    if cfg.inference.server.threads:
+        torch.set_num_threads(cfg.inference.server.threads)
+    device = resolve_device(cfg.inference.device)
+    found = shipped("lipsync")
+    lipsync = load_model(found[0], found[1], device=device)[0] if found else None
+    motion = shipped("motion")
+    if motion is None:
+        raise RuntimeError("the motion model weights are not installed")
+    return Models(lipsync, load_motion(str(motion[0]), motion[1]), default_avatar(), device)
+
+
+def _load(state: ServiceState) -> None:
+    try:
+        state.models = load_models(state.cfg)
+        state.metrics.ready.set(1)
+        log.info('{"event": "models loaded"}')
+    except Exception as exc:  # reported by /health; the service stays up to say so
+        state.load_error = f"{exc.__class__.__name__}: {exc}"
+        log.exception("loading the models failed")
+    finally:
+        state.loaded.set()
+
+
+def web_folder() -> Path:
+    return Path(str(resources.files("avatar.server"))) / "web"
+
+
+def create_app(cfg: Config | None = None, api_key: str | None = None) -> FastAPI:
+    """The app for ``cfg`` (default: the YAML files); ``api_key`` (default: $AVATAR_API_KEY; ""
+    for none) makes the protected routes require ``Authorization: Bearer <key>``."""
+    cfg = cfg or load_config()
+    limits = cfg.inference.server
+    state = ServiceState(
+        cfg=cfg,
+        pool=JobPool(limits.workers, limits.queue, limits.timeout_s),
+        metrics=Metrics(),
+        api_key=(api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None,  # "" = no key
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_load, args=(state,), name="avatar-load", daemon=True).start()
+        yield
+        state.pool.shutdown()
+
+    app = FastAPI(
+        title="avatar",
+        version=__version__,
+        summary="Real-time talking avatar: speech in, a talking portrait video or ARKit curves out.",
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    errors.install(app)
+    app.add_middleware(RequestContext, state=state)
+    if limits.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=limits.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    for module in (service, avatars, generate):
+        app.include_router(module.router)
+    app.mount("/ui", StaticFiles(directory=web_folder(), html=True), name="ui")
+    return app

@@ -1,0 +1,48 @@
+"""Request dependencies: the service state, the API key, loaded models."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from .state import Models, ServiceState
+
+
+def get_state(request: Request) -> ServiceState:
+    return request.app.state.service
+
+
+State = Annotated[ServiceState, Depends(get_state)]
+
+
+def require_key(state: State, authorization: Annotated[str | None, Header()] = None) -> None:
+    """With AVATAR_API_KEY set, every protected route needs ``Authorization: Bearer <key>``."""
+    if state.api_key is None:
+        return
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+        token.strip().encode(), state.api_key.encode()
+    ):
+        raise HTTPException(
+            401,
+            "missing or wrong API key: send 'Authorization: Bearer <key>'",
+            {"WWW-Authenticate": "Bearer"},
+        )
+
+
+Authorized = Depends(require_key)
+
+
+def ready_models(state: State) -> Models:
+    """The loaded models; 503 with Retry-After while they load (or if loading failed)."""
+    if state.load_error is not None:
+        raise HTTPException(503, f"the models failed to load: {state.load_error}")
+    if state.models is None:
+        retry = str(state.cfg.inference.server.retry_after_s)
+        raise HTTPException(503, "the models are still loading", {"Retry-After": retry})
+    return state.models
+
+
+Ready = Annotated[Models, Depends(ready_models)]

@@ -1,0 +1,64 @@
+"""The work behind the endpoints, run on the job pool's threads (plain, synchronous code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config, load_config
+from ..errors import AvatarError
+from ..export import save_animation
+from ..generate import generate
+from ..lipsync import ExpressionSource, PhoneticLipSync
+from ..motion.sampler import MotionModel
+from ..pipeline import blendshapes
+from ..portrait import Avatar, enroll, load_avatar
+from .state import Models
+
+
+def request_config(base: Config, overrides: dict) -> Config:
+    """The service's configuration with one request's options applied (validated, key named)."""
+    if not overrides:
+        return base
+    return load_config(overrides=overrides)
+
+
+def lipsync_source(cfg: Config, models: Models) -> ExpressionSource:
+    if cfg.inference.lipsync == "phonetic":
+        return PhoneticLipSync(cfg)
+    if models.lipsync_net is None:
+        raise AvatarError(
+            "the neural lip-sync weights are not installed on this server: use lipsync=phonetic"
+        )
+    from ..neural.lipsync import NeuralLipSync
+
+    return NeuralLipSync(models.lipsync_net, cfg)
+
+
+def pick_avatar(models: Models, name: str | None, image: Path | None) -> Avatar:
+    if image is not None:
+        return enroll(image)
+    return load_avatar(name) if name else models.default_avatar
+
+
+def run_generate(
+    models: Models,
+    cfg: Config,
+    audio: Path,
+    text: str | None,
+    avatar_name: str | None,
+    image: Path | None,
+    size: int,
+    fmt: str,
+    folder: Path,
+) -> Path:
+    """Audio -> ``folder``/out.mp4 (or .csv / .json curves) of the photo ``image``, the avatar
+    ``avatar_name`` or the default one; returns the file."""
+    out = folder / f"out.{fmt}"
+    source = lipsync_source(cfg, models)
+    motion = MotionModel(models.motion_net, cfg)
+    if fmt == "mp4":
+        generate(audio, out, pick_avatar(models, avatar_name, image), text, size, cfg, source, motion)
+    else:
+        anim, result = blendshapes(audio, text, cfg, source=source, motion=motion)
+        save_animation(anim, out, source="upload", lipsync=cfg.inference.lipsync, method=result.method)
+    return out

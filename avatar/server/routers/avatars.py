@@ -1,0 +1,70 @@
+"""``/avatars``: enroll a photo, list the avatars, delete one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile
+from pydantic import BaseModel
+
+from ...portrait import enroll, list_avatars, remove_avatar
+from .. import uploads
+from ..deps import Authorized, Ready, State
+from ..errors import NotFoundError
+
+router = APIRouter(prefix="/avatars", tags=["avatars"], dependencies=[Authorized])
+
+
+class AvatarInfo(BaseModel):
+    id: str
+    builtin: bool
+    source: str | None = None
+
+
+def _info(entry: dict[str, Any]) -> AvatarInfo:
+    return AvatarInfo(id=entry["name"], builtin=bool(entry.get("builtin")), source=entry.get("source"))
+
+
+@router.get("", summary="Every avatar: the built-in one first")
+def get_avatars(state: State) -> list[AvatarInfo]:
+    return [_info(a) for a in list_avatars()]
+
+
+@router.post("", status_code=201, summary="Enroll a portrait photo as an avatar; returns its id")
+async def post_avatar(
+    state: State,
+    models: Ready,
+    image: Annotated[UploadFile, File(description="portrait photo: jpg, png, webp or bmp")],
+    name: Annotated[str | None, Form(description="id to give it (default: from the file name)")] = None,
+) -> AvatarInfo:
+    folder = uploads.workdir()
+    try:
+        path = uploads.save(image, folder, _stem(image.filename))
+        uploads.check_image(path, state.cfg.inference.server)
+        avatar = await state.pool.run(enroll, path, name)
+    finally:
+        uploads.remove(folder)
+    return AvatarInfo(id=avatar.name, builtin=False, source=image.filename)
+
+
+def _stem(filename: str | None) -> str:
+    """The photo's own name (the default avatar id), reduced to safe characters."""
+    from ...portrait.store import sanitize_name
+
+    return sanitize_name((filename or "photo").rsplit("/", 1)[-1].rsplit(".", 1)[0]) or "photo"
+
+
+@router.delete(
+    "/{avatar_id}",
+    status_code=204,
+    summary="Delete an enrolled avatar",
+    responses={404: {"description": "no such avatar"}, 409: {"description": "the built-in avatar"}},
+)
+def delete_avatar(avatar_id: str) -> Response:
+    known = {a["name"]: a for a in list_avatars()}
+    if avatar_id not in known:
+        raise NotFoundError(f"no avatar '{avatar_id}'")
+    if known[avatar_id]["builtin"]:
+        raise HTTPException(409, f"'{avatar_id}' is the built-in avatar and cannot be deleted")
+    remove_avatar(avatar_id)
+    return Response(status_code=204)

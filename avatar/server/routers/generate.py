@@ -1,0 +1,131 @@
+"""``POST /generate``: speech (+ a photo or an avatar id) -> an MP4, or the curves as CSV / JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field, field_validator
+from starlette.background import BackgroundTask
+
+from ...expression.emotions import EMOTIONS
+from ...generate import SIZES
+from .. import jobs, uploads
+from ..deps import Authorized, Ready, State
+
+
+def multipart_only(request: Request) -> None:
+    """415 for anything but a multipart form, before the fields are checked."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise HTTPException(415, "send multipart/form-data with an 'audio' file field")
+
+
+router = APIRouter(tags=["generate"], dependencies=[Authorized, Depends(multipart_only)])
+
+MEDIA_TYPES = {"mp4": "video/mp4", "csv": "text/csv", "json": "application/json"}
+
+
+class GenerateOptions(BaseModel):
+    """The CLI's options, as form fields (each left out keeps the server's configuration)."""
+
+    format: Literal["mp4", "csv", "json"] = Field("mp4", description="video, or the curves")
+    size: int = Field(256, description="frame size in pixels (mp4): 256 or 512")
+    avatar: str | None = Field(None, max_length=64, description="an avatar id (see GET /avatars)")
+    text: str | None = Field(None, max_length=20000, description="transcript (improves the phonetic timing)")
+    lipsync: Literal["phonetic", "neural"] | None = None
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    head_motion: float | None = Field(None, ge=0.0, le=2.0)
+    still: bool | None = None
+    blink: bool | None = None
+    gaze: Literal["natural", "camera"] | None = None
+    expression_scale: float | None = Field(None, ge=0.0, le=2.0)
+    emotion: str | None = Field(None, description=f"one of {', '.join(EMOTIONS)}")
+    emotion_strength: float | None = Field(None, ge=0.0, le=1.0)
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value: int) -> int:
+        if value not in SIZES:
+            raise ValueError(f"size must be one of {', '.join(map(str, SIZES))}")
+        return value
+
+    @field_validator("emotion")
+    @classmethod
+    def _known(cls, value: str | None) -> str | None:
+        if value is not None and value not in EMOTIONS:
+            raise ValueError(f"unknown emotion {value!r}: choose from {', '.join(EMOTIONS)}")
+        return value
+
+    def overrides(self) -> dict[str, Any]:
+        controls = (
+            "seed",
+            "head_motion",
+            "still",
+            "blink",
+            "gaze",
+            "expression_scale",
+            "emotion",
+            "emotion_strength",
+        )
+        out = {f"controls.{k}": getattr(self, k) for k in controls if getattr(self, k) is not None}
+        if self.lipsync is not None:
+            out["lipsync"] = self.lipsync
+        return out
+
+
+@router.post(
+    "/generate",
+    summary="Make the avatar speak: MP4 (H.264 + AAC), or the curves (Live Link CSV / JSON)",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "the video or the curves"},
+        413: {"description": "upload, audio or image over a limit"},
+        415: {"description": "not a multipart/form-data request"},
+        422: {"description": "bad input: undecodable audio, no face, a bad option"},
+        503: {"description": "busy (Retry-After) or still loading"},
+        504: {"description": "the job ran past the timeout"},
+    },
+)
+async def post_generate(
+    state: State,
+    models: Ready,
+    options: Annotated[GenerateOptions, Form()],
+    audio: Annotated[UploadFile, File(description="speech: wav, flac, ogg, mp3, m4a, webm...")],
+    image: Annotated[UploadFile | None, File(description="portrait photo (instead of avatar)")] = None,
+) -> FileResponse:
+    if image is not None and options.avatar:
+        raise HTTPException(422, "give either an image or an avatar id, not both")
+    limits = state.cfg.inference.server
+    cfg = jobs.request_config(state.cfg, options.overrides())
+    folder = uploads.workdir()
+    try:
+        audio_path = uploads.save(audio, folder, "audio")
+        uploads.check_audio(audio_path, limits)
+        image_path = None
+        if image is not None:
+            image_path = uploads.save(image, folder, "photo")
+            uploads.check_image(image_path, limits)
+        out = await state.pool.run(
+            jobs.run_generate,
+            *(
+                models,
+                cfg,
+                audio_path,
+                options.text,
+                options.avatar,
+                image_path,
+                options.size,
+                options.format,
+            ),
+            folder,
+        )
+    except BaseException:
+        uploads.remove(folder)
+        raise
+    return FileResponse(
+        out,
+        media_type=MEDIA_TYPES[options.format],
+        filename=f"avatar.{options.format}",
+        background=BackgroundTask(uploads.remove, folder),  # after the file is sent
+    )

@@ -1,0 +1,38 @@
+"""What the service holds while it runs: configuration, models, the job pool, metrics."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import Config
+from .metrics import Metrics
+from .pool import JobPool
+
+
+@dataclass
+class Models:
+    """Loaded once, shared by every request (read-only after loading)."""
+
+    lipsync_net: Any  # LipSyncNet, or None if its weights are not installed
+    motion_net: Any  # MotionNet
+    default_avatar: Any  # portrait.Avatar
+    device: str
+
+
+@dataclass
+class ServiceState:
+    cfg: Config
+    pool: JobPool
+    metrics: Metrics
+    api_key: str | None
+    started: float = field(default_factory=time.monotonic)
+    models: Models | None = None
+    load_error: str | None = None
+    loaded: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def uptime_s(self) -> float:
+        return time.monotonic() - self.started
