@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= output.mp4
 
-.PHONY: setup demo test lint fixtures eval bench clean
+.PHONY: setup demo test lint fixtures eval bench serve k8s-configmap clean
 
 setup: $(VENV)/.installed
 
@@ -43,6 +43,14 @@ eval: setup
 bench: setup
 	$(PY) scripts/bench_phonetic.py
 	$(PY) scripts/bench_generate.py
+
+## the HTTP service on http://127.0.0.1:8000 (web page /ui/, API docs /docs)
+serve: setup
+	$(VENV)/bin/avatar serve
+
+## deployment/kubernetes/configmap.yaml from configs/ (a test fails when they drift)
+k8s-configmap: setup
+	$(PY) scripts/make_k8s_configmap.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,99 @@
+"""The web page in real headless Chromium: record from a fake microphone (a WAV), generate, play."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+selenium = pytest.importorskip("selenium", reason="needs selenium (pip install -e '.[dev]')")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (apt-get install)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "AVATAR_HOME": str(tmp_path_factory.mktemp("home")), "AVATAR_API_KEY": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "avatar", "serve", "--port", str(port), "-q"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if urllib.request.urlopen(f"{url}/health", timeout=2).status == 200:
+                break
+        except OSError:
+            pass
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "the server did not become ready"
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={FIXTURES / 'pauses.wav'}",
+        "--autoplay-policy=no-user-gesture-required",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_record_generate_and_play(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/ui/")
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#avatar option"))
+    assert browser.find_element(By.ID, "avatar").get_attribute("value") == "astronaut"
+    browser.find_element(By.ID, "record").click()
+    wait.until(lambda d: "recording" in d.find_element(By.ID, "record-state").text)
+    time.sleep(3.0)
+    browser.find_element(By.ID, "record").click()
+    wait.until(lambda d: "recorded" in d.find_element(By.ID, "record-state").text)
+    browser.find_element(By.ID, "generate").click()
+    WebDriverWait(browser, 120).until(
+        lambda d: d.find_element(By.ID, "status").text.startswith(("Done", "Failed", "Network"))
+    )
+    assert browser.find_element(By.ID, "status").text.startswith("Done"), browser.find_element(
+        By.ID, "status"
+    ).text
+    duration = WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script(
+            "const v = document.getElementById('result'); return v.readyState >= 1 && v.duration;"
+        )
+    )
+    assert 2.0 < duration < 5.0  # about the 3 s recorded
