@@ -1,12 +1,7 @@
 """The web page in real headless Chromium: record from a fake microphone (a WAV), generate, play."""
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,36 +14,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, "AVATAR_HOME": str(tmp_path_factory.mktemp("home")), "AVATAR_API_KEY": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "avatar", "serve", "--port", str(port), "-q"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/health", timeout=2).status == 200:
-                break
-        except OSError:
-            pass
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "the server did not become ready"
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+def server():
+    from avatar.server.local import local_server
+
+    with local_server() as running:
+        yield running.url
 
 
 @pytest.fixture(scope="module")
