@@ -14,7 +14,7 @@ from pathlib import Path
 
 SHIPPED = {
     "lipsync": ("lipsync.pt", "ea0d1b1a34e7c30771b6957bfaf2cdc021828ac7b9385114dc5c2bfa75b33e35"),
-    "motion": ("motion.pt", "7a754586c6c9236946b484004ca7f836794503191898c54f305d966a6ac7bd80"),
+    "motion": ("motion.pt", "4b47cc8c6d55f4510fe1dedc28f50bbf76191cee322775cc9f4c3b16a8626acf"),
 }
 
 

@@ -18,8 +18,10 @@ from avatar.eval.motion import jitter, motion_stats
 from avatar.expression.channels import CHANNELS, mouth_openness
 from avatar.lipsync import LipSync
 from avatar.motion.filters import channel_families
+from avatar.motion.generator import noise
+from avatar.motion.model import predict
 from avatar.motion.prosody import prosody
-from avatar.pipeline import animate, expression_source, prepare_audio
+from avatar.pipeline import animate, expression_source, motion_model, prepare_audio
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
 ENVELOPE_FRAMES = 5  # 167 ms moving average for "speed" and "loudness envelope"
@@ -75,6 +77,11 @@ def main() -> None:
     away = np.linalg.norm(anim.gaze, axis=1) > 4.0
     print(f"gaze away from the camera: {away[speech].mean():.0%} of speaking frames, ", end="")
     print(f"{away[~speech].mean():.0%} of silent ones")
+    net = motion_model(cfg).net
+    z = noise(anim.num_frames, cfg.model.fps, np.random.default_rng(0))
+    p_away = predict(net, p.features[: anim.num_frames], z)["averted"]
+    print(f"  the network's probability of looking away: {p_away[speech].mean():.2f} speaking, ", end="")
+    print(f"{p_away[~speech].mean():.2f} silent")
 
     print("filtering, jitter after / before per channel (channels that move):")
     families = channel_families()

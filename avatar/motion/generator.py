@@ -200,32 +200,78 @@ def gaze_states(p: Prosody, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+class GazeShifts:
+    """Gaze angles one frame at a time: fixations near the camera, jumps away and back (a saccade
+    takes one frame at 30 fps). ``step(averted)`` -> (yaw, pitch) degrees."""
+
+    def __init__(self, fps: int, rng: np.random.Generator) -> None:
+        self.fps, self.rng = fps, rng
+        self.target = np.zeros(2)
+        self.t, self.next_fixation = 0, 0
+        self.was_averted: bool | None = None
+
+    def step(self, averted: bool) -> np.ndarray:
+        if averted and self.was_averted is not True:
+            angle = self.rng.uniform(0, 2 * np.pi)
+            radius = self.rng.uniform(*AVERT_DEG)
+            self.target = np.array([np.cos(angle) * radius, np.sin(angle) * radius * 0.6])  # less up/down
+        elif not averted and (self.was_averted is not False or self.t >= self.next_fixation):
+            self.target = self.rng.normal(0.0, FIXATION_DEG, 2)
+            self.next_fixation = self.t + int(self.rng.uniform(*FIXATION_S) * self.fps)
+        self.was_averted = averted
+        self.t += 1
+        return self.target.astype(np.float32)
+
+
 def gaze_angles(averted: np.ndarray, fps: int, rng: np.random.Generator) -> np.ndarray:
-    """(T, 2) gaze yaw, pitch: fixations near the camera, jumps away and back (saccades: one frame)."""
-    out = np.zeros((len(averted), 2), np.float32)
-    target = np.zeros(2)
-    next_fixation = 0
-    for t in range(len(averted)):
-        if averted[t] and (t == 0 or not averted[t - 1]):
-            angle = rng.uniform(0, 2 * np.pi)
-            radius = rng.uniform(*AVERT_DEG)
-            target = np.array([np.cos(angle) * radius, np.sin(angle) * radius * 0.6])  # less up/down
-        elif not averted[t] and (t == 0 or averted[t - 1] or t >= next_fixation):
-            target = rng.normal(0.0, FIXATION_DEG, 2)
-            next_fixation = t + int(rng.uniform(*FIXATION_S) * fps)
-        out[t] = target
-    return out
+    """(T, 2) gaze yaw, pitch for a (T,) aversion track (GazeShifts over a whole clip)."""
+    shifts = GazeShifts(fps, rng)
+    return np.array([shifts.step(bool(a)) for a in averted], np.float32).reshape(-1, 2)
 
 
-def blink_onsets(rate_per_frame: np.ndarray, fps: int, rng: np.random.Generator) -> np.ndarray:
-    """(T,) 1 where a blink starts, drawn from a per-frame hazard with a refractory period."""
-    out = np.zeros(len(rate_per_frame), np.float32)
-    ready = 0
-    for t in range(len(rate_per_frame)):
-        if t >= ready and rng.random() < rate_per_frame[t]:
-            out[t] = 1.0
-            ready = t + int(BLINK_REFRACTORY_S * fps)
-    return out
+class Blinks:
+    """Blinks one frame at a time: ``step(p)`` starts one with probability ``p`` (none within the
+    refractory period of the last) and returns (started, eyelid closure in [0, 1]).
+
+    A blink's duration is log-normal in BLINK_S: the time the lid is more than half shut (as
+    eval/motion.py measures it), between an easing-in frame (the onset) and an easing-out one;
+    the lid falls to fully shut within the first BLINK_CLOSING of it and lifts more slowly.
+    """
+
+    def __init__(self, fps: int, rng: np.random.Generator) -> None:
+        self.fps, self.rng = fps, rng
+        self.t, self.ready = 0, 0
+        self.tail = np.zeros(0, np.float32)  # the closure still to come
+
+    def _shape(self) -> np.ndarray:
+        duration = float(np.clip(BLINK_MEDIAN_S * np.exp(BLINK_SIGMA * self.rng.standard_normal()), *BLINK_S))
+        frames = max(3, round(duration * self.fps))
+        closing = max(1, round(frames * BLINK_CLOSING))
+        inside = np.concatenate(
+            [np.linspace(0.7, 1.0, closing, endpoint=False), np.linspace(1.0, 0.55, frames - closing)]
+        )
+        return np.concatenate([[0.35], inside, [0.25]]).astype(np.float32)  # (frames + 2,)
+
+    def step(self, p_onset: float) -> tuple[bool, float]:
+        started = self.t >= self.ready and self.rng.random() < p_onset
+        if started:
+            shape = self._shape()
+            tail = np.zeros(max(len(shape), len(self.tail)), np.float32)
+            tail[: len(self.tail)] = self.tail
+            self.tail = np.maximum(tail, np.pad(shape, (0, len(tail) - len(shape))))
+            self.ready = self.t + int(BLINK_REFRACTORY_S * self.fps)
+        closure = float(self.tail[0]) if len(self.tail) else 0.0
+        self.tail = self.tail[1:]
+        self.t += 1
+        return started, closure
+
+
+def blinks(p_onset: np.ndarray, fps: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """((T,) 1 where a blink starts, (T,) eyelid closure) for per-frame onset probabilities."""
+    process = Blinks(fps, rng)
+    steps = [process.step(float(p)) for p in p_onset]
+    onsets = np.array([s for s, _ in steps], np.float32)
+    return onsets, np.array([c for _, c in steps], np.float32)
 
 
 def blink_hazard(p: Prosody) -> np.ndarray:
@@ -238,36 +284,14 @@ def blink_hazard(p: Prosody) -> np.ndarray:
     return (rate / p.fps).astype(np.float32)
 
 
-def blink_curve(onsets: np.ndarray, fps: int, rng: np.random.Generator) -> np.ndarray:
-    """(T,) eyelid closure: each onset starts a blink of log-normal duration in BLINK_S.
-
-    The duration is the time the lid is more than half shut (as eval/motion.py measures it):
-    a frame easing in before and one easing out after, the lid falling to fully shut within
-    the first BLINK_CLOSING of the blink and lifting more slowly through the rest.
-    """
-    out = np.zeros(len(onsets), np.float32)
-    for t0 in np.flatnonzero(onsets):
-        duration = float(np.clip(BLINK_MEDIAN_S * np.exp(BLINK_SIGMA * rng.standard_normal()), *BLINK_S))
-        frames = max(3, round(duration * fps))
-        closing = max(1, round(frames * BLINK_CLOSING))
-        inside = np.concatenate(
-            [np.linspace(0.7, 1.0, closing, endpoint=False), np.linspace(1.0, 0.55, frames - closing)]
-        )
-        shape = np.concatenate([[0.35], inside, [0.25]])  # (frames + 2,)
-        start = t0 - 1  # the easing-in frame precedes the onset
-        lo, hi = max(0, start), min(len(out), start + len(shape))
-        out[lo:hi] = np.maximum(out[lo:hi], shape[lo - start : hi - start])
-    return out
-
-
 def generate(p: Prosody, z: np.ndarray, rng: np.random.Generator) -> MotionTargets:
     """Targets for one clip: ``p`` its prosody, ``z`` the noise (from ``noise``), ``rng`` the rest."""
     averted = gaze_states(p, rng)
-    onsets = blink_onsets(blink_hazard(p), p.fps, rng)
+    onsets, closure = blinks(blink_hazard(p), p.fps, rng)
     return MotionTargets(
         head=head_motion(p, z),
         gaze=gaze_angles(averted, p.fps, rng),
         averted=averted,
         blink_onset=onsets,
-        blink=blink_curve(onsets, p.fps, rng),
+        blink=closure,
     )

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Config
-from .generator import blink_curve, blink_onsets, gaze_angles, noise
+from .generator import Blinks, GazeShifts, noise
 from .model import MotionNet, predict
 from .prosody import prosody
 
-AVERTED_DWELL_S = 1.0  # mean time the gaze stays away; the return rate follows from it
+AVERTED_DWELL_S = 1.0  # mean stay away from the camera where the network says p = 0.5
 MAX_AVERTED = 0.95  # keeps the switching rates finite
 
 
@@ -31,18 +31,40 @@ class Motion:
     blink: np.ndarray  # (T,) eyelid closure in [0, 1]
 
 
-def gaze_states(p_averted: np.ndarray, fps: int, rng: np.random.Generator) -> np.ndarray:
-    """(T,) 1 where the eyes are away: leave at rate 1/dwell, enter so that occupancy ~ p."""
-    leave = 1.0 / (AVERTED_DWELL_S * fps)
-    p = np.clip(p_averted, 0.0, MAX_AVERTED)
-    enter = leave * p / (1.0 - p)
-    draws = rng.random(len(p))
-    out = np.zeros(len(p), np.float32)
-    averted = False
-    for t in range(len(p)):
-        averted = draws[t] >= leave if averted else draws[t] < enter[t]
-        out[t] = averted
-    return out
+class Aversion:
+    """Whether the eyes are away, one frame at a time: a two-state process whose occupancy is the
+    predicted probability p. It enters "away" at rate 2p / AVERTED_DWELL_S and leaves at rate
+    2(1 - p) / AVERTED_DWELL_S: a 1 s stay where p = 0.5, shorter stays (quick looks back) where
+    the network says the eyes belong on the listener."""
+
+    def __init__(self, fps: int, rng: np.random.Generator) -> None:
+        self.per_frame = 2.0 / (AVERTED_DWELL_S * fps)
+        self.rng = rng
+        self.averted = False
+
+    def step(self, p_averted: float) -> bool:
+        p = min(max(p_averted, 0.0), MAX_AVERTED)
+        draw = self.rng.random()
+        self.averted = draw >= self.per_frame * (1.0 - p) if self.averted else draw < self.per_frame * p
+        return self.averted
+
+
+class Draws:
+    """The seeded draws of one stream or clip, in a fixed order per frame: aversion, gaze, blink."""
+
+    def __init__(self, fps: int, rng: np.random.Generator) -> None:
+        self.aversion, self.gaze, self.blinks = Aversion(fps, rng), GazeShifts(fps, rng), Blinks(fps, rng)
+
+    def step(self, p_averted: float, p_blink: float) -> tuple[np.ndarray, float]:
+        """(gaze (2,) degrees, eyelid closure) for one frame."""
+        gaze = self.gaze.step(self.aversion.step(p_averted))
+        return gaze, self.blinks.step(p_blink)[1]
+
+    def run(self, p_averted: np.ndarray, p_blink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """((T, 2) gaze, (T,) closure) for whole tracks."""
+        steps = [self.step(float(a), float(b)) for a, b in zip(p_averted, p_blink, strict=True)]
+        gaze = np.array([g for g, _ in steps], np.float32).reshape(-1, 2)
+        return gaze, np.array([c for _, c in steps], np.float32)
 
 
 class MotionModel:
@@ -59,7 +81,5 @@ class MotionModel:
         rng = np.random.default_rng(self.cfg.inference.controls.seed)
         z = noise(num_frames, fps, rng)  # (T, N)
         pred = predict(self.net, features, z)
-        averted = gaze_states(pred["averted"], fps, rng)
-        gaze = gaze_angles(averted, fps, rng)
-        blink = blink_curve(blink_onsets(pred["blink"], fps, rng), fps, rng)
+        gaze, blink = Draws(fps, rng).run(pred["averted"], pred["blink"])
         return Motion(pred["head"].astype(np.float32), gaze, blink)
