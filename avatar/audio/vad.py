@@ -84,6 +84,52 @@ def speech_probabilities(x: np.ndarray) -> np.ndarray:
     return probs
 
 
+class StreamingVad:
+    """``speech_probabilities`` for audio that arrives in pieces: the same numbers, computed once
+    per 512-sample window as the windows complete. Window indices count from the first sample."""
+
+    def __init__(self) -> None:
+        self._state = np.zeros(STATE_SHAPE, dtype=np.float32)
+        self._context = np.zeros(CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._probs = np.zeros(0, dtype=np.float32)
+        self._base = 0  # window index of self._probs[0]
+
+    @property
+    def windows(self) -> int:
+        """Windows computed so far."""
+        return self._base + len(self._probs)
+
+    def push(self, x: np.ndarray) -> None:
+        self._pending = np.concatenate([self._pending, np.asarray(x, dtype=np.float32)])
+        n = len(self._pending) // WINDOW
+        if n == 0:
+            return
+        session, sr = _session(), np.array(SAMPLE_RATE, dtype=np.int64)
+        probs = np.zeros(n, dtype=np.float32)
+        for i in range(n):
+            chunk = np.concatenate([self._context, self._pending[i * WINDOW : (i + 1) * WINDOW]])[None]
+            out, self._state = session.run(None, {"input": chunk, "state": self._state, "sr": sr})
+            probs[i] = out[0, 0]
+            self._context = chunk[0, -CONTEXT:]
+        self._pending = self._pending[n * WINDOW :]
+        self._probs = np.concatenate([self._probs, probs])
+
+    def probabilities(self, first: int, last: int) -> np.ndarray:
+        """Probabilities of windows [first, last) (those not computed yet count as 0)."""
+        out = np.zeros(max(0, last - first), dtype=np.float32)
+        lo, hi = max(first, self._base), min(last, self.windows)
+        if hi > lo:
+            out[lo - first : hi - first] = self._probs[lo - self._base : hi - self._base]
+        return out
+
+    def forget(self, before: int) -> None:
+        """Drop the probabilities of windows before ``before`` (bounded memory)."""
+        if before > self._base:
+            cut = min(before, self.windows) - self._base
+            self._probs, self._base = self._probs[cut:], self._base + cut
+
+
 def speech_regions(x: np.ndarray, vad_cfg: VadSettings) -> list[tuple[float, float]]:
     """Speech as (start, end) seconds in 16 kHz mono ``x``, sorted and non-overlapping."""
     return regions_from_probabilities(speech_probabilities(x), len(x), vad_cfg)

@@ -32,9 +32,12 @@ def speech_gate(
     return gate
 
 
-def gate_expression(audio: np.ndarray, expression: np.ndarray, cfg: Config) -> np.ndarray:
-    """``expression`` (T, 64) eased to neutral outside the speech in 16 kHz ``audio``."""
+def gate_expression(
+    audio: np.ndarray, expression: np.ndarray, cfg: Config, regions: list[tuple[float, float]] | None = None
+) -> np.ndarray:
+    """``expression`` (T, 64) eased to neutral outside the speech in 16 kHz ``audio`` (its VAD
+    ``regions`` in seconds, found here when not given)."""
     g = cfg.inference.gate
-    regions = speech_regions(audio, cfg.inference.vad)
+    regions = speech_regions(audio, cfg.inference.vad) if regions is None else regions
     gate = speech_gate(regions, len(expression), cfg.model.fps, g.open_ms / 1000, g.close_ms / 1000)
     return expression * gate[:, None]  # (T, 64): every shape at 0 is the neutral face

@@ -25,6 +25,7 @@ subject's left, roll > 0 tilts the top of the head to image left; gaze (yaw, pit
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,6 +108,28 @@ def noise(n: int, fps: int, rng: np.random.Generator) -> np.ndarray:
     out[:, 4] = np.sin(2 * np.pi * freq * np.arange(n) / fps + rng.uniform(0, 2 * np.pi))
     out[:, 5] = smooth_noise(n, fps, BEAT_HZ, rng)
     return out
+
+
+NOISE_BLOCK_S = 600  # the run-time noise is drawn 10 minutes at a time (streams extend it block by block)
+
+
+def noise_blocks(seed: int, fps: int) -> Iterator[np.ndarray]:
+    """The run-time noise for ``seed``: (NOISE_BLOCK_S * fps, NUM_NOISE) blocks, one after another,
+    from its own generator, so a clip and a stream of the same seed get the same noise."""
+    rng = np.random.default_rng([seed, 1])
+    while True:
+        yield noise(NOISE_BLOCK_S * fps, fps, rng)
+
+
+def noise_track(n: int, fps: int, seed: int) -> np.ndarray:
+    """(n, NUM_NOISE): the first n frames of ``noise_blocks(seed, fps)``."""
+    blocks, total = [], 0
+    for block in noise_blocks(seed, fps):
+        if total >= n:
+            break
+        blocks.append(block)
+        total += len(block)
+    return np.concatenate(blocks)[:n] if blocks else np.zeros((0, NUM_NOISE), np.float32)
 
 
 def smooth_noise(n: int, fps: int, cutoff_hz: float, rng: np.random.Generator) -> np.ndarray:

@@ -3,8 +3,9 @@
 The network gives head angles and two probabilities per frame (motion/model.py); here the
 seeded draws turn those into events: whether the gaze is away (a two-state process whose
 occupancy follows the predicted probability), where it lands, when blinks start and how long
-they last. Every draw comes from one generator seeded with ``controls.seed``, in a fixed order,
-so the same seed gives the same motion whatever the other controls say.
+they last. The draws and the noise come from two generators seeded with ``controls.seed``, in a
+fixed order, so the same seed gives the same motion whatever the other controls say, offline or
+streaming.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Config
-from .generator import Blinks, GazeShifts, noise
+from .generator import Blinks, GazeShifts, noise_track
 from .model import MotionNet, predict
 from .prosody import prosody
 
@@ -49,6 +50,11 @@ class Aversion:
         return self.averted
 
 
+def draws_rng(seed: int) -> np.random.Generator:
+    """The generator of a run's draws (its noise has another: generator.noise_blocks)."""
+    return np.random.default_rng([seed, 2])
+
+
 class Draws:
     """The seeded draws of one stream or clip, in a fixed order per frame: aversion, gaze, blink."""
 
@@ -78,8 +84,8 @@ class MotionModel:
         fps = self.cfg.model.fps
         features = prosody(audio, self.cfg).features[:num_frames]  # (T, F)
         features = np.pad(features, ((0, num_frames - len(features)), (0, 0)))
-        rng = np.random.default_rng(self.cfg.inference.controls.seed)
-        z = noise(num_frames, fps, rng)  # (T, N)
+        seed = self.cfg.inference.controls.seed
+        z = noise_track(num_frames, fps, seed)  # (T, N)
         pred = predict(self.net, features, z)
-        gaze, blink = Draws(fps, rng).run(pred["averted"], pred["blink"])
+        gaze, blink = Draws(fps, draws_rng(seed)).run(pred["averted"], pred["blink"])
         return Motion(pred["head"].astype(np.float32), gaze, blink)

@@ -144,8 +144,15 @@ def infer(model: LipSyncNet, audio: np.ndarray, chunk_s: float = 10.0) -> np.nda
         end = min(total, last + int(np.ceil(right * exp.fps)))
         a = start * SAMPLE_RATE // exp.fps // enc.hop  # encoder frames: exact at period boundaries
         b = min(n50, math.ceil(end * SAMPLE_RATE / exp.fps / enc.hop) + 1)
-        features, _ = model.encoder.contextualize(conv[:, a:b])
-        logits = model.expression(features, end - start)
-        out[first:last] = torch.sigmoid(logits[0, first - start : last - start]).cpu().numpy()
+        out[first:last] = expression_from_conv(model, conv[:, a:b], end - start)[first - start : last - start]
+    return out
+
+
+@torch.no_grad()
+def expression_from_conv(model: LipSyncNet, conv: torch.Tensor, num_frames: int) -> np.ndarray:
+    """(num_frames, 64) expression from (1, T50, C) conv features (the transformers' half of a
+    forward pass; ``infer`` and the streaming core feed it windows of conv features)."""
+    features, _ = model.encoder.contextualize(conv)
+    out = torch.sigmoid(model.expression(features, num_frames)[0]).cpu().numpy()
     out[:, ~ANIMATED_CHANNELS] = 0.0  # never trained (eyes, brows: the motion model's): neutral
     return out
