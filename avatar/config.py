@@ -125,6 +125,7 @@ class ServerConfig(_Strict):
     max_image_megapixels: float = Field(gt=0.0, le=40.0)
     cors_origins: list[str]
     threads: int = Field(ge=0, le=256)
+    max_streams: int = Field(ge=0, le=256)
 
 
 class InferenceConfig(_Strict):

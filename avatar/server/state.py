@@ -31,6 +31,7 @@ class ServiceState:
     started: float = field(default_factory=time.monotonic)
     models: Models | None = None
     load_error: str | None = None
+    streams: int = 0  # live streams open (changed on the event loop only)
     loaded: threading.Event = field(default_factory=threading.Event)
 
     @property

@@ -27,6 +27,7 @@ class Health(BaseModel):
     models: dict[str, bool]
     device: str | None
     pool: dict[str, int]
+    streams: dict[str, int]
     uptime_s: float
     error: str | None = None
 
@@ -63,6 +64,7 @@ def health(state: State) -> JSONResponse:
         },
         device=models.device if models else None,
         pool=pool,
+        streams={"open": state.streams, "limit": state.cfg.inference.server.max_streams},
         uptime_s=round(state.uptime_s, 1),
         error=state.load_error,
     )

@@ -1,0 +1,80 @@
+"""The WebSocket protocol of ``/stream`` (documented in docs/streaming.md).
+
+Client -> server:
+  1. a text message, JSON: ``{"type": "start", "avatar": "astronaut", "size": 256,
+     "format": "jpeg" | "params", "options": {controls: seed, head_motion, still, blink, gaze,
+     expression_scale, emotion, emotion_strength}}`` (every field optional);
+  2. binary messages: 16 kHz mono 16-bit little-endian PCM, any length (an even byte count);
+  3. ``{"type": "end"}`` when the speech is over (the remaining frames follow, then "done").
+Server -> client:
+  ``{"type": "ready", "fps": 30, "sample_rate": 16000, "latency_ms": ..., "format": ...}``, then one
+  binary message per frame: FRAME_HEADER (magic b"AVF1", frame index uint32, pts float64 seconds,
+  dropped-so-far uint32), 69 float32 (64 expression channels, head pitch/yaw/roll, gaze yaw/pitch,
+  degrees), then the JPEG (format "jpeg"; nothing for "params"); finally ``{"type": "done",
+  "frames": n, "dropped": d}``. Errors: ``{"type": "error", "detail": "..."}``, then the socket
+  closes (1008 bad request or key, 1013 too many streams: try again later).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..expression.emotions import EMOTIONS
+
+MAGIC = b"AVF1"
+FRAME_HEADER = struct.Struct("<4sIdI")  # magic, index, pts, frames dropped so far: 20 bytes
+PARAMS = 64 + 3 + 2  # expression, head, gaze: float32 each
+
+
+class StreamOptions(BaseModel):
+    """The controls a stream may set (as the CLI's and /generate's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    head_motion: float | None = Field(None, ge=0.0, le=2.0)
+    still: bool | None = None
+    blink: bool | None = None
+    gaze: Literal["natural", "camera"] | None = None
+    expression_scale: float | None = Field(None, ge=0.0, le=2.0)
+    emotion: str | None = None
+    emotion_strength: float | None = Field(None, ge=0.0, le=1.0)
+
+    @field_validator("emotion")
+    @classmethod
+    def _known(cls, value: str | None) -> str | None:
+        if value is not None and value not in EMOTIONS:
+            raise ValueError(f"unknown emotion {value!r}: choose from {', '.join(EMOTIONS)}")
+        return value
+
+    def overrides(self) -> dict:
+        return {f"controls.{k}": v for k, v in self.model_dump().items() if v is not None}
+
+
+class StartMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["start"]
+    avatar: str | None = Field(None, max_length=64)
+    size: Literal[256, 512] = 256
+    format: Literal["jpeg", "params"] = "jpeg"
+    options: StreamOptions = StreamOptions()
+
+
+def pack_frame(index: int, pts: float, dropped: int, params: np.ndarray, jpeg: bytes = b"") -> bytes:
+    """One frame message: header, the 69 parameters as float32, the JPEG (if any)."""
+    return FRAME_HEADER.pack(MAGIC, index, pts, dropped) + params.astype("<f4").tobytes() + jpeg
+
+
+def unpack_frame(message: bytes) -> tuple[int, float, int, np.ndarray, bytes]:
+    """(index, pts, dropped, params (69,), jpeg bytes) from a frame message."""
+    magic, index, pts, dropped = FRAME_HEADER.unpack_from(message)
+    if magic != MAGIC:
+        raise ValueError("not an avatar frame message")
+    start = FRAME_HEADER.size
+    params = np.frombuffer(message, "<f4", PARAMS, start)
+    return index, pts, dropped, params, message[start + PARAMS * 4 :]

@@ -1,0 +1,106 @@
+"""WS /stream: the protocol end to end, the mouth moving with the speech, refusals."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from avatar.config import load_config
+from avatar.expression.channels import CHANNEL_INDEX
+from avatar.pipeline import prepare_audio
+from avatar.server import create_app
+from avatar.stream.protocol import unpack_frame
+
+from .conftest import FIXTURES, LIMITS, wait_ready
+
+JAW = CHANNEL_INDEX["jawOpen"]
+
+
+@pytest.fixture(scope="module")
+def pcm():
+    audio = prepare_audio(FIXTURES / "pauses.wav", load_config(env={}))
+    return (np.clip(audio, -1, 1 - 1 / 32768) * 32768).astype("<i2").tobytes(), len(audio)
+
+
+def _session(client, pcm_bytes, start, chunk=640, path="/stream"):
+    frames, done = [], None
+    with client.websocket_connect(path) as ws:
+        ws.send_text(json.dumps(start))
+        ready = ws.receive_json()
+        assert ready["type"] == "ready" and ready["fps"] == 30, ready
+        for i in range(0, len(pcm_bytes), chunk):
+            ws.send_bytes(pcm_bytes[i : i + chunk])
+        ws.send_text(json.dumps({"type": "end"}))
+        while True:
+            message = ws.receive()
+            if message.get("bytes") is not None:
+                frames.append(unpack_frame(message["bytes"]))
+            else:
+                done = json.loads(message["text"])
+                break
+    return ready, frames, done
+
+
+def test_stream_jpeg_frames_follow_the_speech(client, pcm):
+    data, samples = pcm
+    ready, frames, done = _session(client, data, {"type": "start", "format": "jpeg", "options": {"seed": 2}})
+    assert done == {"type": "done", "frames": len(frames), "dropped": 0}
+    assert [f[0] for f in frames] == list(range(round(samples / 16000 * 30)))
+    assert all(abs(f[1] - f[0] / 30) < 1e-9 for f in frames)
+    image = cv2.imdecode(np.frombuffer(frames[40][4], np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (256, 256, 3)
+    jaw = np.array([f[3][JAW] for f in frames])
+    assert jaw[:15].max() < 0.05 and jaw.max() > 0.2  # shut before the first word, open in speech
+    assert 250 <= ready["latency_ms"] <= 600
+
+
+def test_stream_params_only(client, pcm):
+    data, _ = pcm
+    _, frames, _ = _session(client, data[: 32000 * 2], {"type": "start", "format": "params"})
+    assert len(frames) == 60 and all(f[4] == b"" for f in frames)
+    assert np.stack([f[3] for f in frames]).shape == (60, 69)
+
+
+@pytest.mark.parametrize(
+    ("start", "needle"),
+    [
+        ({"type": "begin"}, "start message"),
+        ({"type": "start", "size": 300}, "start message"),
+        ({"type": "start", "options": {"emotion": "joy"}}, "unknown emotion"),
+        ({"type": "start", "avatar": "nobody"}, "nobody"),
+    ],
+)
+def test_bad_start_is_refused_with_a_reason(client, start, needle):
+    with client.websocket_connect("/stream") as ws:
+        ws.send_text(json.dumps(start))
+        error = ws.receive_json()
+        assert error["type"] == "error" and needle in error["detail"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 1008
+
+
+def test_odd_audio_bytes_are_refused(client):
+    with client.websocket_connect("/stream") as ws:
+        ws.send_text(json.dumps({"type": "start", "format": "params"}))
+        ws.receive_json()
+        ws.send_bytes(b"\x00\x01\x02")
+        error = ws.receive_json()
+        assert error["type"] == "error" and "even byte count" in error["detail"]
+
+
+def test_stream_limit_and_key(avatar_home, pcm):
+    cfg = load_config(env={}, overrides={**LIMITS, "server.max_streams": 0})
+    with TestClient(create_app(cfg, api_key="k")) as c:
+        wait_ready(c)
+        with c.websocket_connect("/stream") as ws:
+            assert "API key" in ws.receive_json()["detail"]
+        with c.websocket_connect("/stream?token=k") as ws:
+            error = ws.receive_json()
+            assert "try again later" in error["detail"]
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 1013
