@@ -83,6 +83,13 @@ def test_bad_start_is_refused_with_a_reason(client, start, needle):
         assert closed.value.code == 1008
 
 
+def test_audio_before_start_is_refused(client):
+    with client.websocket_connect("/stream") as ws:
+        ws.send_bytes(b"\x00\x00" * 100)
+        error = ws.receive_json()
+        assert error["type"] == "error" and "first message" in error["detail"]
+
+
 def test_odd_audio_bytes_are_refused(client):
     with client.websocket_connect("/stream") as ws:
         ws.send_text(json.dumps({"type": "start", "format": "params"}))

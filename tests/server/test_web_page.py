@@ -68,3 +68,22 @@ def test_record_generate_and_play(server, browser):
         )
     )
     assert 2.0 < duration < 5.0  # about the 3 s recorded
+
+
+def test_live_mode_moves_the_mouth_while_the_file_speaks(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/ui/")
+    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#avatar option"))
+    browser.find_element(By.ID, "live").click()
+    WebDriverWait(browser, 30).until(lambda d: "live:" in d.find_element(By.ID, "live-state").text)
+    canvas = browser.find_element(By.ID, "live-view")
+    WebDriverWait(browser, 30).until(lambda d: int(canvas.get_attribute("data-frames") or 0) >= 150)
+    browser.find_element(By.ID, "live").click()  # stop
+    assert float(canvas.get_attribute("data-max-jaw")) > 0.2  # the fake microphone's speech opened it
+    pixels = browser.execute_script(
+        "const c = document.getElementById('live-view').getContext('2d');"
+        "return Array.from(c.getImageData(0, 0, 256, 256).data.slice(0, 4000));"
+    )
+    assert max(pixels) > 0  # frames were drawn

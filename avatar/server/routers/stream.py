@@ -58,8 +58,12 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
     if models is None or models.lipsync_net is None:
         raise _RefusedError(1013, "the models are still loading (or the neural lip-sync is not installed)")
     try:
-        raw = await asyncio.wait_for(websocket.receive_text(), START_TIMEOUT_S)
-        start = StartMessage(**json.loads(raw))
+        first = await asyncio.wait_for(websocket.receive(), START_TIMEOUT_S)
+        if first["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(first.get("code", 1000))
+        if first.get("text") is None:
+            raise _RefusedError(1008, 'the first message must be the JSON {"type": "start", ...}')
+        start = StartMessage(**json.loads(first["text"]))
     except TimeoutError:
         raise _RefusedError(1008, f"no start message within {START_TIMEOUT_S:g} s") from None
     except ValidationError as exc:
