@@ -3,11 +3,12 @@
 The audio that arrives is appended to one timeline; frame k shows timeline samples
 FrameClock.frame_samples(k), so picture and sound never drift apart. Frames are made BLOCK at a
 time, as soon as the timeline reaches the look-ahead the networks need past the block's end
-(the lip-sync's 182 ms + two frames, as in offline chunked inference). Each block runs the
-lip-sync, the VAD gate, prosody and the motion network on a window reaching CONTEXT_S back:
-bounded work and memory per block, whatever the stream's length, and on LibriVox speech the
-same jawOpen as one offline pass to r = 0.9998. The seeded draws (gaze, blinks) step frame by
-frame, the filter is the causal one-euro one, and a renderer, if given, draws each block.
+(the lip-sync's 182 ms). Each block runs the lip-sync (over conv features kept from block to
+block), the VAD gate (a streaming VAD), prosody and the motion network on a window reaching
+CONTEXT_S back: bounded work and memory per block, whatever the stream's length, and on
+LibriVox speech the same jawOpen as one offline pass to r = 0.998. The seeded draws (gaze,
+blinks) step frame by frame, the filter is the causal one-euro one, and a renderer, if given,
+draws each block.
 
 When the output clock is due and no audio has come (a pause, a slow client), ``pull(starve=True)``
 fills the missing stretch with silence: the avatar idles (breathes, blinks, mouth closed) and
@@ -71,7 +72,9 @@ class AvatarStream:
         self.block = max(period, block // period * period)
         self.period = period
         self.context_frames = math.ceil(context_s * self.fps / period) * period
-        self.lookahead = math.ceil((lipsync.dims.lookahead_s + 2.0 / self.fps) * SAMPLE_RATE)
+        # The network's own look-ahead; offline chunking adds two frames of margin, which changes
+        # jawOpen by under 0.04 here (r 0.998 with one offline pass) and would cost 67 ms.
+        self.lookahead = math.ceil(lipsync.dims.lookahead_s * SAMPLE_RATE)
         seed = cfg.inference.controls.seed
         self.draws = Draws(self.fps, draws_rng(seed))
         self._noise_blocks = noise_blocks(seed, self.fps)

@@ -47,7 +47,7 @@ def test_stream_matches_offline(nets, speech):
     assert [f.index for f in frames] == list(range(offline.num_frames))
     assert all(abs(f.pts - f.index / 30) < 1e-9 for f in frames)
     live = np.stack([f.expression for f in frames])
-    assert np.corrcoef(live[:, JAW], offline.expression[:, JAW])[0, 1] > 0.999
+    assert np.corrcoef(live[:, JAW], offline.expression[:, JAW])[0, 1] > 0.995
     head = np.stack([f.head for f in frames])
     assert np.corrcoef(head[:, 0], offline.head[:, 0])[0, 1] > 0.99
     heard = np.concatenate([f.audio for f in frames])  # round(duration * 30) frames, as offline
