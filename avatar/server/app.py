@@ -24,7 +24,7 @@ from . import errors
 from .metrics import Metrics
 from .middleware import RequestContext
 from .pool import JobPool
-from .routers import avatars, generate, service, stream
+from .routers import avatars, generate, service, stream, webrtc
 from .state import Models, ServiceState
 
 log = logging.getLogger("avatar.server")
@@ -103,7 +103,7 @@ def create_app(cfg: Config | None = None, api_key: str | None = None) -> FastAPI
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    for module in (service, avatars, generate, stream):
+    for module in (service, avatars, generate, stream, webrtc):
         app.include_router(module.router)
     app.mount("/ui", StaticFiles(directory=web_folder(), html=True), name="ui")
     return app

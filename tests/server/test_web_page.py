@@ -87,3 +87,15 @@ def test_live_mode_moves_the_mouth_while_the_file_speaks(server, browser):
         "return Array.from(c.getImageData(0, 0, 256, 256).data.slice(0, 4000));"
     )
     assert max(pixels) > 0  # frames were drawn
+
+
+WEBRTC_JS = (Path(__file__).parent / "webrtc_client.js").read_text()
+
+
+def test_webrtc_microphone_in_avatar_video_out(server, browser):
+    browser.get(f"{server}/ui/")
+    browser.set_script_timeout(90)
+    result = browser.execute_async_script(WEBRTC_JS)
+    assert result.get("state") == "connected", result
+    assert result["w"] == 256 and result["t"] > 2.0 and result["audio"], result
+    assert result["change"] > 2.0, result  # the mouth region changes while the fake microphone speaks

@@ -1,0 +1,55 @@
+"""``POST /webrtc/offer``: a WebRTC peer for the browser (microphone in, avatar video and audio out)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from ...config import load_config
+from ...portrait import load_avatar
+from ...render import Renderer
+from ...stream.core import AvatarStream
+from ...stream.protocol import StreamOptions
+from ..deps import Authorized, Ready, State
+
+router = APIRouter(prefix="/webrtc", tags=["stream"], dependencies=[Authorized])
+
+
+class Offer(BaseModel):
+    sdp: str = Field(max_length=100_000)
+    type: Literal["offer"]
+    avatar: str | None = Field(None, max_length=64)
+    size: Literal[256, 512] = 256
+    options: StreamOptions = StreamOptions()
+
+
+class Answer(BaseModel):
+    sdp: str
+    type: str
+
+
+@router.post("/offer", summary="Answer a browser's WebRTC offer: microphone in, avatar video + audio out")
+async def offer(body: Offer, state: State, models: Ready) -> Answer:
+    from ...stream.webrtc import WebRtcSession  # aiortc loads only when WebRTC is used
+
+    limit = state.cfg.inference.server.max_streams
+    if state.streams >= limit:
+        raise HTTPException(503, f"all {limit} live streams are in use", {"Retry-After": "10"})
+    if models.lipsync_net is None:
+        raise HTTPException(503, "the neural lip-sync is not installed on this server")
+    overrides = body.options.overrides()
+    cfg = load_config(overrides=overrides) if overrides else state.cfg
+    avatar = load_avatar(body.avatar) if body.avatar else models.default_avatar
+    renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, body.size)
+    session = WebRtcSession(AvatarStream(cfg, models.lipsync_net, models.motion_net, renderer))
+    state.streams += 1
+    session.on_close = lambda: setattr(state, "streams", state.streams - 1)
+    try:
+        answer = await session.answer(body.sdp, body.type)
+    except ValueError as exc:  # aiortc's complaint about the SDP
+        await session.close()
+        raise HTTPException(422, f"bad offer: {exc}") from None
+    return Answer(sdp=answer.sdp, type=answer.type)
