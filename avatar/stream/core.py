@@ -31,7 +31,7 @@ from ..motion.controls import apply_controls
 from ..motion.filters import StreamingFilter
 from ..motion.generator import NOISE_BLOCK_S, NUM_NOISE, noise_blocks
 from ..motion.model import MotionNet, predict
-from ..motion.prosody import prosody
+from ..motion.prosody import FEATURES, prosody
 from ..motion.sampler import Draws, Motion, draws_rng
 from ..neural.model import LipSyncNet, expression_from_conv
 
@@ -91,6 +91,16 @@ class AvatarStream:
         self._conv_base = 0  # encoder frame of self._conv[0]
         self.done = 0  # frames emitted
         self.ended, self._end = False, 0
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Run each network once on silence, so the first real block is not the slow first call."""
+        silence = torch.zeros(1, 1, SAMPLE_RATE // 2)
+        conv = self.lipsync.encoder.features(silence).transpose(1, 2)  # (1, T50, C)
+        expression_from_conv(self.lipsync, conv, self.fps // 2)
+        frames = np.zeros((self.fps // 2, len(FEATURES)), np.float32)
+        predict(self.motion, frames, np.zeros((self.fps // 2, NUM_NOISE), np.float32))
+        StreamingVad().push(np.zeros(2 * WINDOW, np.float32))  # loads the VAD's session
 
     # --- input ----------------------------------------------------------------------------------
 
