@@ -23,6 +23,7 @@ VOICED_MIN = 0.45  # normalised autocorrelation peak above which a window counts
 ONSET_SMOOTH = 3  # frames: onsets are rises of a 100 ms moving average of loudness
 FEATURES = ("loudness", "onset", "pitch", "voiced", "speech", "speech_onset", "speech_offset")
 NUM_FEATURES = len(FEATURES)  # 7
+BLOCK_FRAMES = 1024  # frames analysed at once (about 34 s)
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,15 @@ class Prosody:
         return self.features[:, FEATURES.index(name)]
 
 
-def _frames(audio: np.ndarray, num_frames: int, fps: int) -> np.ndarray:
-    """(T, WINDOW) windows centred on each frame's centre (zero-padded at the ends)."""
-    centres = ((np.arange(num_frames) + 0.5) * SAMPLE_RATE / fps).astype(np.int64)  # (T,)
-    padded = np.pad(audio.astype(np.float32), (WINDOW // 2, WINDOW // 2))
-    idx = centres[:, None] + np.arange(WINDOW)[None, :]  # (T, WINDOW) into padded
-    return padded[np.minimum(idx, len(padded) - 1)]
+def _frames(audio: np.ndarray, first: int, last: int, fps: int) -> np.ndarray:
+    """(last - first, WINDOW) windows centred on frames [first, last) (zero-padded at the ends)."""
+    centres = ((np.arange(first, last) + 0.5) * SAMPLE_RATE / fps).astype(np.int64)  # (T,)
+    lo = max(0, int(centres[0]) - WINDOW // 2) if len(centres) else 0
+    hi = min(len(audio), int(centres[-1]) + WINDOW // 2 + 1) if len(centres) else 0
+    piece = np.zeros(hi - lo + WINDOW, np.float32)  # audio[lo:hi] with WINDOW // 2 of zeros each side
+    piece[WINDOW // 2 : WINDOW // 2 + hi - lo] = audio[lo:hi]
+    idx = (centres - lo)[:, None] + np.arange(WINDOW)[None, :]  # (T, WINDOW) into piece
+    return piece[np.minimum(idx, len(piece) - 1)]
 
 
 def _pitch(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,14 +71,17 @@ def prosody(audio: np.ndarray, cfg: Config, regions: list[tuple[float, float]] |
     out = np.zeros((n, NUM_FEATURES), np.float32)
     if n == 0:
         return Prosody(out, fps)
-    windows = _frames(audio, n, fps)  # (T, WINDOW)
-    rms = np.sqrt(np.mean(np.square(windows, dtype=np.float64), axis=1))
+    rms, pitch, strength = np.zeros(n), np.zeros(n, np.float32), np.zeros(n, np.float32)
+    for first in range(0, n, BLOCK_FRAMES):  # in blocks: memory stays flat on long audio
+        last = min(n, first + BLOCK_FRAMES)
+        windows = _frames(audio, first, last, fps)  # (T', WINDOW)
+        rms[first:last] = np.sqrt(np.mean(np.square(windows, dtype=np.float64), axis=1))
+        pitch[first:last], strength[first:last] = _pitch(windows)
     loudness = np.clip((20 * np.log10(rms + 1e-9) - FLOOR_DBFS) / SPAN_DB, 0.0, 1.2)
     smooth = np.convolve(
         np.pad(loudness, (ONSET_SMOOTH - 1, 0), mode="edge"), np.ones(ONSET_SMOOTH) / 3, "valid"
     )
     onset = np.clip(np.diff(smooth, prepend=smooth[0]) * 5.0, 0.0, 1.0)  # rises only: stressed syllables
-    pitch, strength = _pitch(windows)
     voiced = (strength > VOICED_MIN) & (loudness > 0.3)
     if regions is None:
         regions = speech_regions(audio, cfg.inference.vad)
