@@ -15,7 +15,7 @@ from pathlib import Path
 
 SHIPPED = {
     "lipsync": ("lipsync.pt", "b13b3132c472bb2b0f93b4020234fcfffe6861c493ffa20778c03a8c8f0a4c2f"),
-    "motion": ("motion.pt", "4b47cc8c6d55f4510fe1dedc28f50bbf76191cee322775cc9f4c3b16a8626acf"),
+    "motion": ("motion.pt", "294f8d10c852e607e2e0c17235812d1a6fc21841822ef0f72f1043ee3503abbe"),
 }
 
 

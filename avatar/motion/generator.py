@@ -42,16 +42,16 @@ BREATH_HZ = (0.2, 0.33)  # 12-20 breaths per minute
 BEAT_HZ = 2.0  # smooth noise below this: the rhythm of beat gestures (syllables, stresses)
 
 # --- head -------------------------------------------------------------------------------------
-DRIFT_DEG = np.array([0.8, 1.2, 0.5])  # drift std of pitch, yaw, roll while listening
+DRIFT_DEG = np.array([0.5, 1.2, 0.5])  # drift std of pitch, yaw, roll while listening
 SPEAKING_DRIFT_GAIN = 1.6  # the head moves more while speaking
 BREATH_DEG = 0.35  # breathing nod amplitude (pitch), in silence
 NOD_DEG = 3.0  # pitch nod per unit syllable onset
 NOD_ONSET_MIN = 0.12  # onsets below this (unstressed, noise) make no nod
 NOD_FRAMES = (-2, 8)  # the nod starts 2 frames before the onset and is over 8 frames after it
-BEAT_DEG = 3.0  # beat-gesture pitch per unit loudness: louder speech moves the head more (Munhall
+BEAT_DEG = 5.5  # beat-gesture pitch per unit loudness: louder speech moves the head more (Munhall
 # et al. 2004, "Visual prosody and speech intelligibility", Psychol. Sci. 15: head motion
 # tracks F0 and amplitude)
-F0_DEG_PER_OCTAVE = -1.5  # higher pitch lifts the head (pitch < 0 is up)
+F0_DEG_PER_OCTAVE = -0.75  # higher pitch lifts the head (pitch < 0 is up)
 TURN_DEG = 3.0  # yaw turn at a phrase start per unit of the turn noise
 TURN_FRAMES = (0, 36)  # the turn rises over 0.4 s and fades by 1.2 s after the phrase start
 ROLL_PER_YAW = 0.3  # the head tilts a little into a turn
