@@ -17,6 +17,7 @@ from .errors import AvatarError, ConfigError
 from .eval.commands import add_parsers as add_eval_parsers
 from .motion.commands import add_control_args, control_overrides
 from .motion.commands import add_parsers as add_motion_parsers
+from .onnx.commands import add_parsers as add_onnx_parsers
 from .portrait.commands import add_parsers as add_portrait_parsers
 from .server.commands import add_parsers as add_server_parsers
 
@@ -355,6 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **add_data_parsers(commands, _add_common),
         **add_motion_parsers(commands, _add_common),
         **add_server_parsers(commands, _add_common),
+        **add_onnx_parsers(commands, _add_common),
     }
     args = parser.parse_args(argv)
     _setup_logging(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
