@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
+from .bench_commands import add_parsers as add_bench_parsers
 from .config import Config, load_config
 from .data.commands import add_parsers as add_data_parsers
 from .errors import AvatarError, ConfigError
@@ -357,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **add_motion_parsers(commands, _add_common),
         **add_server_parsers(commands, _add_common),
         **add_onnx_parsers(commands, _add_common),
+        **add_bench_parsers(commands, _add_common),
     }
     args = parser.parse_args(argv)
     _setup_logging(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
