@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -340,7 +340,12 @@ def cmd_train(args: argparse.Namespace) -> None:
     from .neural.train import train
 
     cfg = load_train_config(args.config, _overrides(args.set))
-    train(cfg, log=(lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr)))
+    train(cfg, log=training_log(args))
+
+
+def training_log(args: argparse.Namespace) -> Callable[[str], None]:
+    """Where a training command's progress lines go: stderr, or nowhere with -q."""
+    return (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
 
 
 COMMANDS = {"blendshapes": cmd_blendshapes, "generate": cmd_generate, "train": cmd_train}

@@ -106,11 +106,9 @@ class ControlsConfig(_Strict):
     @field_validator("emotion")
     @classmethod
     def _known_emotion(cls, value: str) -> str:
-        from .expression.emotions import EMOTIONS
+        from .expression.emotions import check_emotion
 
-        if value not in EMOTIONS:
-            raise ValueError(f"unknown emotion {value!r}: choose from {', '.join(EMOTIONS)}")
-        return value
+        return check_emotion(value)
 
 
 class ServerConfig(_Strict):

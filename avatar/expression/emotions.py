@@ -37,3 +37,10 @@ EMOTIONS: tuple[str, ...] = tuple(_PRESETS)
 def emotion_offsets(name: str) -> np.ndarray:
     """(64,) offsets of emotion ``name`` (one of EMOTIONS) at full strength."""
     return channel_vector(_PRESETS[name])
+
+
+def check_emotion(name: str) -> str:
+    """``name`` if it is one of EMOTIONS; ValueError naming the choices otherwise (for validators)."""
+    if name not in EMOTIONS:
+        raise ValueError(f"unknown emotion {name!r}: choose from {', '.join(EMOTIONS)}")
+    return name

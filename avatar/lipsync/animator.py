@@ -36,6 +36,18 @@ _REACH = 5.0  # dominance is negligible (e^-5 < 1 %) beyond 5 time constants
 _RELEASE_S = 0.03  # a plosive burst fades with this time constant (~60 ms visible)
 _SEALED_JAW = 0.12  # the jaw may stay this open while the lips are sealed
 _IDX = CHANNEL_INDEX
+# What parts the lips besides the jaw: a bilabial's seal clears them (and a live filter snaps them).
+LIP_PARTING = (
+    "mouthLowerDownLeft",
+    "mouthLowerDownRight",
+    "mouthUpperUpLeft",
+    "mouthUpperUpRight",
+    "upperTeethShow",
+    "lowerTeethShow",
+    "mouthFunnel",
+    "tongueOut",
+    "tongueBetweenTeeth",
+)
 
 
 @dataclass(frozen=True)
@@ -120,17 +132,7 @@ def _constrain(out: np.ndarray, spans: list[_Span], times: np.ndarray, cfg: Phon
             out[idx, _IDX["jawOpen"]] = jaw
             out[idx, _IDX["mouthClose"]] = jaw
             out[idx, _IDX["lipSeal"]] = 1.0
-            for name in (
-                "mouthLowerDownLeft",
-                "mouthLowerDownRight",
-                "mouthUpperUpLeft",
-                "mouthUpperUpRight",
-                "upperTeethShow",
-                "lowerTeethShow",
-                "mouthFunnel",
-                "tongueOut",
-                "tongueBetweenTeeth",
-            ):
+            for name in LIP_PARTING:
                 out[idx, _IDX[name]] = 0.0
         elif s.phone in LABIODENTAL:
             out[idx, _IDX["lowerLipTuck"]] = np.maximum(

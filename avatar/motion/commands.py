@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -82,9 +81,9 @@ def add_parsers(commands: argparse._SubParsersAction, add_common: Callable) -> d
 
 
 def cmd_train_motion(args: argparse.Namespace) -> None:
-    from ..cli import _overrides
+    from ..cli import _overrides, training_log
     from ..config import MotionTrainConfig, load_train_config
     from .train import train_motion
 
     cfg = load_train_config(args.config, _overrides(args.set), schema=MotionTrainConfig)
-    train_motion(cfg, log=(lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr)))
+    train_motion(cfg, log=training_log(args))

@@ -36,6 +36,7 @@ from scipy.linalg import solveh_banded
 from ..animation import Animation
 from ..config import FilterConfig
 from ..expression.channels import CHANNEL_INDEX, EXPRESSION_DIM, mouth_openness
+from ..lipsync.animator import LIP_PARTING
 from ..lipsync.visemes import SPEECH_CHANNELS
 
 _LIP_SEAL = CHANNEL_INDEX["lipSeal"]
@@ -44,19 +45,7 @@ _BLINKS = ("eyeBlinkLeft", "eyeBlinkRight")
 # What parts the lips: mouth_openness's inputs and what the animator clears on a bilabial. A live
 # closure snaps these shut on its first frame; lipSeal is left to its filter, since with these shut
 # the lips are closed whatever lipSeal says, and snapping it would keep its whole step as jitter.
-_CONTACT = (
-    "jawOpen",
-    "mouthClose",
-    "mouthLowerDownLeft",
-    "mouthLowerDownRight",
-    "mouthUpperUpLeft",
-    "mouthUpperUpRight",
-    "upperTeethShow",
-    "lowerTeethShow",
-    "mouthFunnel",
-    "tongueOut",
-    "tongueBetweenTeeth",
-)
+_CONTACT = ("jawOpen", "mouthClose", *LIP_PARTING)
 
 
 @cache

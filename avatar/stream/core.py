@@ -140,10 +140,6 @@ class AvatarStream:
     def ready(self) -> bool:
         return self.samples >= self._needed()
 
-    def pending(self) -> int:
-        """Frames of arrived audio not yet emitted."""
-        return max(0, self.clock.num_frames(self.samples) - self.done)
-
     def pull(self, starve: bool = False) -> list[StreamFrame]:
         """Every frame that can be made now. ``starve``: the output clock is due, so one block is
         made even without its audio (silence fills in). After ``end``, the rest is flushed."""

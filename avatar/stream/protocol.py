@@ -21,38 +21,19 @@ import struct
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..expression.emotions import EMOTIONS
+from ..motion.controls import ControlOptions
 
 MAGIC = b"AVF1"
 FRAME_HEADER = struct.Struct("<4sIdI")  # magic, index, pts, frames dropped so far: 20 bytes
 PARAMS = 64 + 3 + 2  # expression, head, gaze: float32 each
 
 
-class StreamOptions(BaseModel):
-    """The controls a stream may set (as the CLI's and /generate's)."""
+class StreamOptions(ControlOptions):
+    """The controls a stream may set (as the CLI's and /generate's); unknown keys are refused."""
 
     model_config = ConfigDict(extra="forbid")
-
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
-    head_motion: float | None = Field(None, ge=0.0, le=2.0)
-    still: bool | None = None
-    blink: bool | None = None
-    gaze: Literal["natural", "camera"] | None = None
-    expression_scale: float | None = Field(None, ge=0.0, le=2.0)
-    emotion: str | None = None
-    emotion_strength: float | None = Field(None, ge=0.0, le=1.0)
-
-    @field_validator("emotion")
-    @classmethod
-    def _known(cls, value: str | None) -> str | None:
-        if value is not None and value not in EMOTIONS:
-            raise ValueError(f"unknown emotion {value!r}: choose from {', '.join(EMOTIONS)}")
-        return value
-
-    def overrides(self) -> dict:
-        return {f"controls.{k}": v for k, v in self.model_dump().items() if v is not None}
 
 
 class StartMessage(BaseModel):

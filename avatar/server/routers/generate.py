@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 from starlette.background import BackgroundTask
 
-from ...expression.emotions import EMOTIONS
 from ...generate import SIZES
+from ...motion.controls import ControlOptions
 from .. import jobs, uploads
 from ..deps import Authorized, Ready, State
 
@@ -26,7 +26,7 @@ router = APIRouter(tags=["generate"], dependencies=[Authorized, Depends(multipar
 MEDIA_TYPES = {"mp4": "video/mp4", "csv": "text/csv", "json": "application/json"}
 
 
-class GenerateOptions(BaseModel):
+class GenerateOptions(ControlOptions):
     """The CLI's options, as form fields (each left out keeps the server's configuration)."""
 
     format: Literal["mp4", "csv", "json"] = Field("mp4", description="video, or the curves")
@@ -34,14 +34,6 @@ class GenerateOptions(BaseModel):
     avatar: str | None = Field(None, max_length=64, description="an avatar id (see GET /avatars)")
     text: str | None = Field(None, max_length=20000, description="transcript (improves the phonetic timing)")
     lipsync: Literal["phonetic", "neural"] | None = None
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
-    head_motion: float | None = Field(None, ge=0.0, le=2.0)
-    still: bool | None = None
-    blink: bool | None = None
-    gaze: Literal["natural", "camera"] | None = None
-    expression_scale: float | None = Field(None, ge=0.0, le=2.0)
-    emotion: str | None = Field(None, description=f"one of {', '.join(EMOTIONS)}")
-    emotion_strength: float | None = Field(None, ge=0.0, le=1.0)
 
     @field_validator("size")
     @classmethod
@@ -50,25 +42,8 @@ class GenerateOptions(BaseModel):
             raise ValueError(f"size must be one of {', '.join(map(str, SIZES))}")
         return value
 
-    @field_validator("emotion")
-    @classmethod
-    def _known(cls, value: str | None) -> str | None:
-        if value is not None and value not in EMOTIONS:
-            raise ValueError(f"unknown emotion {value!r}: choose from {', '.join(EMOTIONS)}")
-        return value
-
     def overrides(self) -> dict[str, Any]:
-        controls = (
-            "seed",
-            "head_motion",
-            "still",
-            "blink",
-            "gaze",
-            "expression_scale",
-            "emotion",
-            "emotion_strength",
-        )
-        out = {f"controls.{k}": getattr(self, k) for k in controls if getattr(self, k) is not None}
+        out = super().overrides()
         if self.lipsync is not None:
             out["lipsync"] = self.lipsync
         return out

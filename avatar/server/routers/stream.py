@@ -11,13 +11,13 @@ import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from ...config import load_config
 from ...errors import AvatarError
 from ...portrait import load_avatar
 from ...render import Renderer
 from ...stream.core import AvatarStream, StreamFrame
 from ...stream.protocol import StartMessage, pack_frame
 from ...stream.session import LiveSession
+from ..jobs import request_config
 
 router = APIRouter(tags=["stream"])
 JPEG_QUALITY = 80
@@ -73,7 +73,7 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
     except (json.JSONDecodeError, TypeError) as exc:
         raise _RefusedError(1008, f"bad start message: not JSON ({exc.__class__.__name__})") from None
     try:
-        cfg = load_config(overrides=start.options.overrides()) if start.options.overrides() else state.cfg
+        cfg = request_config(state.cfg, start.options.overrides())
         avatar = load_avatar(start.avatar) if start.avatar else models.default_avatar
         renderer = None
         if start.format == "jpeg":

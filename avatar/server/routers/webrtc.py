@@ -8,12 +8,12 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from ...config import load_config
 from ...portrait import load_avatar
 from ...render import Renderer
 from ...stream.core import AvatarStream
 from ...stream.protocol import StreamOptions
 from ..deps import Authorized, Ready, State
+from ..jobs import request_config
 
 router = APIRouter(prefix="/webrtc", tags=["stream"], dependencies=[Authorized])
 
@@ -40,8 +40,7 @@ async def offer(body: Offer, state: State, models: Ready) -> Answer:
         raise HTTPException(503, f"all {limit} live streams are in use", {"Retry-After": "10"})
     if models.lipsync_net is None:
         raise HTTPException(503, "the neural lip-sync is not installed on this server")
-    overrides = body.options.overrides()
-    cfg = load_config(overrides=overrides) if overrides else state.cfg
+    cfg = request_config(state.cfg, body.options.overrides())
     avatar = load_avatar(body.avatar) if body.avatar else models.default_avatar
     renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, body.size)
     session = WebRtcSession(AvatarStream(cfg, models.lipsync_net, models.motion_net, renderer))
