@@ -20,7 +20,11 @@ def curve(t: torch.Tensor, knots_t: torch.Tensor, knots_n: torch.Tensor) -> torc
     The contour is first resampled on an even grid (cheap: K and the grid are small), so each
     pixel needs one gather and one lerp instead of a pass per segment.
     """
-    knots_t = torch.cummax(knots_t, dim=1).values  # a folded contour must not run backwards
+    # A folded contour must not run backwards: running maximum (cummax, written as a masked max
+    # over the K knots because ONNX has no cummax).
+    k = knots_t.shape[1]
+    upto = torch.ones(k, k, dtype=torch.bool, device=t.device).tril()  # (K, K): i <= j
+    knots_t = knots_t[:, None, :].masked_fill(~upto, float("-inf")).amax(-1)  # (B, K)
     start, span = knots_t[:, :1], (knots_t[:, -1:] - knots_t[:, :1]).clamp_min(1e-3)
     steps = torch.linspace(0.0, 1.0, CURVE_SAMPLES, device=t.device)
     grid_t = start + span * steps  # (B, G)

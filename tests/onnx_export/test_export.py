@@ -1,38 +1,108 @@
-"""avatar export onnx: the ONNX networks give the torch networks' numbers, at any length.
+"""avatar export onnx: the ONNX graphs give the torch networks' numbers, at any length, and
+the renderer's frames; the INT8 graphs are smaller and close.
 
 (This folder is not named onnx: pytest would put it on the path and shadow the onnx package.)
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
+import pytest
 import torch
 
+from avatar.audio import load_audio
 from avatar.cli import main
 from avatar.motion.model import load_motion
 from avatar.neural.model import infer, load_model
+from avatar.portrait import default_avatar
+from avatar.render import Renderer
 from avatar.weights import shipped
 
+SPEECH = Path(__file__).parents[1] / "fixtures" / "espeak.wav"
 
-def test_export_matches_torch(tmp_path, capsys):
-    assert main(["export", "onnx", str(tmp_path)]) == 0
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("onnx")
+    assert main(["export", "onnx", str(out), "-q"]) == 0
+    return out
+
+
+def _session(path: Path) -> ort.InferenceSession:
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def _lipsync(folder: Path, audio: np.ndarray, suffix: str = "") -> np.ndarray:
+    features = _session(folder / f"speech_encoder{suffix}.onnx").run(None, {"audio": audio[None]})[0]
+    return _session(folder / f"expression{suffix}.onnx").run(None, {"features": features})[0][0]
+
+
+def test_lipsync_and_motion_match_torch(exported):
     lipsync, motion = load_model(*shipped("lipsync"))[0], load_motion(*map(str, shipped("motion")))
-    session = ort.InferenceSession(str(tmp_path / "lipsync.onnx"), providers=["CPUExecutionProvider"])
-    for seconds in (0.7, 4.2):  # another length than the export's trace
+    for seconds in (0.7, 4.2):  # other lengths than the export's trace
         audio = (np.random.default_rng(0).standard_normal(int(16000 * seconds)) * 0.1).astype(np.float32)
-        onnx = session.run(None, {"audio": audio[None]})[0][0]
-        assert onnx.shape == (round(seconds * 30), 64)
-        assert np.abs(onnx - infer(lipsync, audio)).max() <= 1e-4
-    session = ort.InferenceSession(str(tmp_path / "motion.onnx"), providers=["CPUExecutionProvider"])
+        onnx_out = _lipsync(exported, audio)
+        assert onnx_out.shape == (round(seconds * 30), 64)
+        assert np.abs(onnx_out - infer(lipsync, audio)).max() <= 1e-4
     features = np.random.default_rng(1).random((1, 77, 7)).astype(np.float32)
     noise = np.random.default_rng(2).standard_normal((1, 77, 6)).astype(np.float32)
     want = motion(torch.from_numpy(features), torch.from_numpy(noise)).detach().numpy()
-    assert np.abs(session.run(None, {"features": features, "noise": noise})[0] - want).max() <= 1e-4
-    meta = json.loads((tmp_path / "lipsync.json").read_text())
+    got = _session(exported / "motion.onnx").run(None, {"features": features, "noise": noise})[0]
+    assert np.abs(got - want).max() <= 1e-4
+    meta = json.loads((exported / "expression.json").read_text())
     assert (
         meta["opset"] == 17 and meta["source_sha256"] == shipped("lipsync")[1] and len(meta["sha256"]) == 64
     )
+
+
+def test_renderer_matches_torch_within_one_level(exported):
+    avatar = default_avatar()
+    renderer = Renderer(avatar.image, avatar.landmarks, 256)
+    rng = np.random.default_rng(3)
+    expression = (rng.random((5, 64)) * 0.4).astype(np.float32)  # every layer: mouth open, lids moving
+    expression[:, 25] = np.linspace(0.0, 0.8, 5)  # jawOpen
+    expression[1, :2] = 1.0  # a blink
+    head = rng.normal(0, 5, (5, 3)).astype(np.float32)
+    gaze = rng.normal(0, 10, (5, 2)).astype(np.float32)
+    feeds = {"expression": expression, "head": head, "gaze": gaze}
+    rgb = _session(exported / "renderer.onnx").run(None, feeds)[0]
+    frames = (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8).transpose(0, 2, 3, 1)
+    want = renderer.render(expression, head, gaze)
+    assert frames.shape == want.shape == (5, 256, 256, 3)
+    assert np.abs(frames.astype(int) - want.astype(int)).max() <= 1
+    meta = json.loads((exported / "renderer.json").read_text())
+    assert meta["avatar"] == avatar.name and meta["size"] == 256
+
+
+def _weight_bytes(path: Path) -> tuple[int, int]:
+    """(bytes of MatMul/Gemm weights, bytes of every other initializer)."""
+    model = onnx.load(str(path))
+    matmul_inputs = {
+        i for n in model.graph.node if n.op_type in ("MatMul", "Gemm", "MatMulInteger") for i in n.input
+    }
+    quantized = other = 0
+    for init in model.graph.initializer:
+        size = len(init.raw_data) or onnx.numpy_helper.to_array(init).nbytes
+        if init.name in matmul_inputs or init.name.replace("_quantized", "") in matmul_inputs:
+            quantized += size
+        else:
+            other += size
+    return quantized, other
+
+
+def test_int8_is_smaller_and_close(exported):
+    for name in ("speech_encoder", "expression"):
+        fp32, _ = _weight_bytes(exported / f"{name}.onnx")
+        int8, _ = _weight_bytes(exported / f"{name}.int8.onnx")
+        assert fp32 >= 3.5 * int8, name
+    audio = load_audio(SPEECH, 16000)
+    full, small = _lipsync(exported, audio), _lipsync(exported, audio, ".int8")
+    jaw = 25
+    assert np.corrcoef(full[:, jaw], small[:, jaw])[0, 1] >= 0.99
+    assert np.abs(full - small).max() < 0.2
 
 
 def test_export_to_an_unwritable_place_is_one_line(tmp_path, capsys):
