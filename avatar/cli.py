@@ -146,13 +146,19 @@ def add_lipsync_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+RUNTIME_FLAGS = (  # flag, choices, help: each sets the config key of its name
+    ("--device", ("cpu", "cuda", "auto"), "compute device (config: device)"),
+    ("--backend", ("torch", "onnx"), "run the networks in torch or onnxruntime (config: backend)"),
+    ("--precision", ("fp32", "fp16", "int8"), "fp16: torch on CUDA; int8: onnx (config: precision)"),
+)
+
+
 def _add_common(
     parser: argparse.ArgumentParser, device: bool = True, example: str = "phonetic.lead_ms=40"
 ) -> None:
     if device:
-        parser.add_argument(
-            "--device", choices=("cpu", "cuda", "auto"), help="compute device (config: device)"
-        )
+        for flag, choices, text in RUNTIME_FLAGS:
+            parser.add_argument(flag, choices=choices, help=text)
     parser.add_argument(
         "--set",
         metavar="KEY=VALUE",
@@ -183,8 +189,9 @@ def _config(args: argparse.Namespace) -> Config:
         overrides["lipsync"] = "neural"
     if getattr(args, "lipsync", None):
         overrides["lipsync"] = args.lipsync
-    if getattr(args, "device", None):
-        overrides["device"] = args.device
+    for key in (flag.removeprefix("--") for flag, _, _ in RUNTIME_FLAGS):
+        if getattr(args, key, None):
+            overrides[key] = getattr(args, key)
     return load_config(overrides)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import ConfigError
 
@@ -130,6 +130,7 @@ class InferenceConfig(_Strict):
     """Run-time settings (``configs/inference.yaml``)."""
 
     device: Literal["cpu", "cuda", "auto"]
+    backend: Literal["torch", "onnx"]
     precision: Literal["fp32", "fp16", "int8"]
     batch_size: int = Field(ge=1, le=4096)
     lipsync: Literal["phonetic", "neural"]
@@ -140,6 +141,18 @@ class InferenceConfig(_Strict):
     controls: ControlsConfig
     server: ServerConfig
     filter: FilterConfig
+
+    @field_validator("precision")
+    @classmethod
+    def _precision_fits(cls, value: str, info: ValidationInfo) -> str:
+        backend, device = info.data.get("backend"), info.data.get("device")
+        if value == "int8" and backend != "onnx":
+            raise ValueError("int8 runs on backend: onnx (onnxruntime's quantized MatMuls)")
+        if value == "fp16" and backend != "torch":
+            raise ValueError("fp16 runs on backend: torch")
+        if value == "fp16" and device == "cpu":
+            raise ValueError("fp16 needs device: cuda (or auto with a GPU); CPUs run fp32 or int8")
+        return value
 
 
 class Config(_Strict):
@@ -187,7 +200,7 @@ def load_config(
         section = next(n for n in _SECTIONS if exc.title == _SECTIONS[n].__name__)
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{section}.yaml: {key}: {err['msg']}") from None
+        raise ConfigError(f"{section}.yaml: {key}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -269,6 +282,7 @@ class TrainConfig(_Strict):
     optim: TrainOptimConfig
     out: str  # checkpoint path
     half: bool  # store float16 weights (half the size: what ships in the package)
+    init: str | None = None  # start from this checkpoint's weights (fine-tuning), else random
 
 
 _T = TypeVar("_T", bound=BaseModel)

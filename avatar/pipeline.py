@@ -20,6 +20,7 @@ from .lipsync.phonetic import ProgressFn
 
 if TYPE_CHECKING:
     from .motion.sampler import MotionModel
+    from .neural.lipsync import LipSyncNetwork
 
 
 def sample_clip() -> tuple[Path, str]:
@@ -54,42 +55,65 @@ def prepare_audio(source: str | os.PathLike | np.ndarray, cfg: Config) -> np.nda
     return clean_audio(audio, cfg.model.sample_rate, limits.target_rms_dbfs, limits.peak_limit)
 
 
+def _checkpoint(kind: str, model: str | os.PathLike | None) -> tuple[Path, str | None]:
+    """``model``, else the shipped weights of ``kind`` with the SHA-256 they must match."""
+    if model is not None:
+        if not Path(model).is_file():
+            raise AvatarError(f"{kind} checkpoint not found: {model}")
+        return Path(model), None
+    from .weights import shipped
+
+    found = shipped(kind)
+    if found is None:
+        raise AvatarError(f"the {kind} weights are not installed: pass a checkpoint")
+    return found
+
+
+def lipsync_network(cfg: Config, model: str | os.PathLike | None = None) -> LipSyncNetwork:
+    """The neural lip-sync network as configured (``backend``, ``precision``, ``device``): a torch
+    LipSyncNet or its onnxruntime twin; ``model`` a checkpoint, default the shipped weights."""
+    from .device import resolve_device
+    from .neural.model import load_model
+
+    path, sha256 = _checkpoint("lipsync", model)
+    inference = cfg.inference
+    device = resolve_device(inference.device)
+    if inference.backend == "onnx":
+        from .onnx.runtime import load_onnx_lipsync
+
+        return load_onnx_lipsync(path, sha256, int8=inference.precision == "int8", device=device)
+    network, _ = load_model(path, sha256=sha256, device=device)
+    if inference.precision == "fp16":
+        if device != "cuda":
+            raise AvatarError("precision: fp16 needs a CUDA GPU and none is available (use fp32)")
+        network = network.half()
+    return network
+
+
 def expression_source(kind: str, cfg: Config, model: str | os.PathLike | None = None) -> ExpressionSource:
-    """The lip-sync to use: "phonetic", or "neural" with a checkpoint made by ``avatar train``."""
+    """The lip-sync to use: "phonetic", or "neural" (``lipsync_network``)."""
     if kind == "phonetic":
         return PhoneticLipSync(cfg)
     if kind != "neural":
         raise AvatarError(f"unknown lip-sync '{kind}': use phonetic or neural")
-    from .device import resolve_device
     from .neural.lipsync import NeuralLipSync
-    from .neural.model import load_model
-    from .weights import shipped
 
-    sha256 = None
-    if model is None:  # the weights that ship with the package, checked against their SHA-256
-        found = shipped("lipsync")
-        if found is None:
-            raise AvatarError("the neural lip-sync weights are not installed: pass --model CHECKPOINT")
-        model, sha256 = found
-    network, _ = load_model(model, sha256=sha256, device=resolve_device(cfg.inference.device))
-    return NeuralLipSync(network, cfg)
+    return NeuralLipSync(lipsync_network(cfg, model), cfg)
 
 
 def motion_model(cfg: Config, model: str | os.PathLike | None = None) -> MotionModel:
-    """The motion model: the shipped weights (SHA-256 checked), or a ``train-motion`` checkpoint."""
+    """The motion model: the shipped weights (SHA-256 checked), or a ``train-motion`` checkpoint;
+    in onnxruntime with ``backend: onnx``."""
     from .motion.model import load_motion
     from .motion.sampler import MotionModel
-    from .weights import shipped
 
-    sha256 = None
-    if model is None:
-        found = shipped("motion")
-        if found is None:
-            raise AvatarError("the motion model weights are not installed: pass a checkpoint")
-        model, sha256 = found
-    if not Path(model).is_file():
-        raise AvatarError(f"motion checkpoint not found: {model}")
-    return MotionModel(load_motion(str(model), sha256), cfg)
+    path, sha256 = _checkpoint("motion", model)
+    if cfg.inference.backend == "onnx":
+        from .device import resolve_device
+        from .onnx.runtime import load_onnx_motion
+
+        return MotionModel(load_onnx_motion(path, sha256, resolve_device(cfg.inference.device)), cfg)
+    return MotionModel(load_motion(str(path), sha256), cfg)
 
 
 def animate(

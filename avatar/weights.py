@@ -20,8 +20,10 @@ SHIPPED = {
 
 
 def shipped(kind: str) -> tuple[Path, str] | None:
-    """(path, expected SHA-256) of the shipped ``kind`` ("lipsync" or "motion") weights, or None
-    if they are not installed."""
+    """(path, expected SHA-256) of the shipped ``kind`` weights (a key of SHIPPED), or None if
+    they are not installed."""
+    if kind not in SHIPPED:
+        return None
     name, sha256 = SHIPPED[kind]
     path = Path(str(resources.files("avatar.assets"))) / name
     return (path, sha256) if path.is_file() else None

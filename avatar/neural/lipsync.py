@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Union
+
 import numpy as np
 
 from ..config import Config
@@ -10,15 +12,21 @@ from ..lipsync.gate import gate_expression
 from ..lipsync.phonetic import ProgressFn
 from .model import LipSyncNet, infer
 
+if TYPE_CHECKING:
+    from ..onnx.runtime import OnnxLipSync
+
+LipSyncNetwork = Union[LipSyncNet, "OnnxLipSync"]  # backend torch | onnx
+
 
 class NeuralLipSync:
-    """Audio -> 64-d expression with a trained LipSyncNet (the transcript is not used).
+    """Audio -> 64-d expression with a trained LipSyncNet, in torch or onnxruntime (the transcript
+    is not used).
 
     With ``cfg.inference.gate.enabled`` the result passes the VAD speech gate (lipsync/gate.py).
     """
 
-    def __init__(self, model: LipSyncNet, cfg: Config) -> None:
-        self.model = model.eval()
+    def __init__(self, model: LipSyncNetwork, cfg: Config) -> None:
+        self.model = model.eval() if isinstance(model, LipSyncNet) else model
         self.cfg = cfg
 
     def __call__(
@@ -27,7 +35,10 @@ class NeuralLipSync:
         duration = len(audio) / self.cfg.model.sample_rate
         if progress is not None:
             progress(0.0, duration)
-        expression = infer(self.model, audio)
+        if isinstance(self.model, LipSyncNet):
+            expression = infer(self.model, audio)
+        else:
+            expression = self.model.infer(audio)
         if self.cfg.inference.gate.enabled:
             expression = gate_expression(audio, expression, self.cfg)
         if progress is not None:

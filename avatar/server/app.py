@@ -32,24 +32,29 @@ API_KEY_ENV = "AVATAR_API_KEY"
 
 
 def load_models(cfg: Config) -> Models:
-    """Everything a request needs, loaded once: the networks, the default avatar."""
+    """Everything a request needs, loaded once: the networks (offline ones on the configured
+    backend; live streams always on torch, with the low-latency weights), the default avatar."""
     import torch
 
     from ..device import resolve_device
-    from ..motion.model import load_motion
-    from ..neural.model import load_model
+    from ..pipeline import lipsync_network, motion_model
     from ..portrait import default_avatar
+    from ..stream.core import live_networks
     from ..weights import shipped
 
     if cfg.inference.server.threads:
         torch.set_num_threads(cfg.inference.server.threads)
     device = resolve_device(cfg.inference.device)
-    found = shipped("lipsync")
-    lipsync = load_model(found[0], found[1], device=device)[0] if found else None
-    motion = shipped("motion")
-    if motion is None:
-        raise RuntimeError("the motion model weights are not installed")
-    return Models(lipsync, load_motion(str(motion[0]), motion[1]), default_avatar(), device)
+    lipsync = lipsync_network(cfg) if shipped("lipsync") else None
+    live, live_motion = live_networks(device) if lipsync is not None else (None, None)
+    return Models(
+        lipsync_net=lipsync,
+        motion_net=motion_model(cfg).net,
+        stream_lipsync=live,
+        stream_motion=live_motion,
+        default_avatar=default_avatar(),
+        device=device,
+    )
 
 
 def _load(state: ServiceState) -> None:

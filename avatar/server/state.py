@@ -16,8 +16,10 @@ from .pool import JobPool
 class Models:
     """Loaded once, shared by every request (read-only after loading)."""
 
-    lipsync_net: Any  # LipSyncNet, or None if its weights are not installed
-    motion_net: Any  # MotionNet
+    lipsync_net: Any  # LipSyncNet or OnnxLipSync (backend), or None if its weights are not installed
+    motion_net: Any  # MotionNet or OnnxMotion
+    stream_lipsync: Any  # LipSyncNet (torch) for live streams, or None
+    stream_motion: Any  # MotionNet (torch) for live streams
     default_avatar: Any  # portrait.Avatar
     device: str
 

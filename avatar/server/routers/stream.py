@@ -55,7 +55,7 @@ def _authorised(websocket: WebSocket, key: str | None) -> bool:
 
 async def _start(websocket: WebSocket, state) -> LiveSession:
     models = state.models
-    if models is None or models.lipsync_net is None:
+    if models is None or models.stream_lipsync is None:
         raise _RefusedError(1013, "the models are still loading (or the neural lip-sync is not installed)")
     try:
         first = await asyncio.wait_for(websocket.receive(), START_TIMEOUT_S)
@@ -80,7 +80,7 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
             renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, start.size)
     except AvatarError as exc:
         raise _RefusedError(1008, str(exc)) from None
-    stream = AvatarStream(cfg, models.lipsync_net, models.motion_net, renderer)
+    stream = AvatarStream(cfg, models.stream_lipsync, models.stream_motion, renderer)
     session = LiveSession(stream, _encoder(start.format))
     await websocket.send_json(
         {

@@ -38,12 +38,12 @@ async def offer(body: Offer, state: State, models: Ready) -> Answer:
     limit = state.cfg.inference.server.max_streams
     if state.streams >= limit:
         raise HTTPException(503, f"all {limit} live streams are in use", {"Retry-After": "10"})
-    if models.lipsync_net is None:
+    if models.stream_lipsync is None:
         raise HTTPException(503, "the neural lip-sync is not installed on this server")
     cfg = request_config(state.cfg, body.options.overrides())
     avatar = load_avatar(body.avatar) if body.avatar else models.default_avatar
     renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, body.size)
-    session = WebRtcSession(AvatarStream(cfg, models.lipsync_net, models.motion_net, renderer))
+    session = WebRtcSession(AvatarStream(cfg, models.stream_lipsync, models.stream_motion, renderer))
     state.streams += 1
     session.on_close = lambda: setattr(state, "streams", state.streams - 1)
     try:

@@ -1,0 +1,134 @@
+"""``backend: onnx``: the lip-sync and motion networks in onnxruntime.
+
+The graphs are exported from the checkpoints on first use into ``$AVATAR_HOME/onnx/<sha>/``
+(a few seconds, once per checkpoint) and quantized there for ``precision: int8``. The CPU
+provider always; CUDA's first where ``device`` resolves to cuda and onnxruntime has it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..audio import FrameClock
+from ..neural.model import LipSyncDims, chunk_plan
+from ..neural.speech_encoder import SAMPLE_RATE
+from ..portrait.store import avatar_home
+from .export import EXPORT_VERSION, export_lipsync, export_motion, quantize_int8
+
+
+def providers(device: str) -> list[str]:
+    """onnxruntime providers for ``device`` ("cpu" or "cuda"), best first."""
+    import onnxruntime as ort
+
+    if device == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def open_session(path: Path, device: str = "cpu", threads: int = 0):  # -> ort.InferenceSession
+    """An inference session on ``path``; ``threads`` 0 follows torch's thread count."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: it warns about every CPU fallback on CUDA
+    return ort.InferenceSession(str(path), options, providers=providers(device))
+
+
+def cached_export(sha256: str, write: Callable[[Path], object]) -> Path:
+    """``$AVATAR_HOME/onnx/<sha256[:16]>-v<EXPORT_VERSION>``, made by ``write(folder)`` if missing.
+
+    Written into a temporary folder and renamed, so a run cut short never leaves half a model.
+    """
+    folder = avatar_home() / "onnx" / f"{sha256[:16]}-v{EXPORT_VERSION}"
+    if folder.is_dir():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".export-"))
+    try:
+        write(tmp)
+        os.replace(tmp, folder)
+    except OSError:
+        if not folder.is_dir():  # not a concurrent export that won the race
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+class OnnxLipSync:
+    """Audio -> (frames, 64) expression, as ``neural.model.infer`` but in onnxruntime: the same
+    chunks (``chunk_plan``), so the same numbers to float rounding."""
+
+    def __init__(self, folder: Path, dims: LipSyncDims, int8: bool = False, device: str = "cpu") -> None:
+        suffix = ".int8.onnx" if int8 else ".onnx"
+        self.dims = dims
+        self.paths = [folder / f"speech_encoder{suffix}", folder / f"expression{suffix}"]
+        self.encoder, self.expression = (open_session(path, device) for path in self.paths)
+
+    def features(self, audio: np.ndarray) -> np.ndarray:
+        """(N,) audio -> (1, N // hop, dim) speech-encoder features."""
+        return self.encoder.run(None, {"audio": audio[None]})[0]
+
+    def infer(self, audio: np.ndarray, chunk_s: float = 10.0) -> np.ndarray:
+        """(frames, 64) expression for 16 kHz mono ``audio`` of any length, in bounded memory."""
+        enc = self.dims.encoder
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        out = np.zeros(
+            (FrameClock(self.dims.expression.fps, SAMPLE_RATE).num_frames(len(audio)), 64), np.float32
+        )
+        for c in chunk_plan(self.dims, len(audio), chunk_s):
+            features = self.features(audio[c.audio(enc.hop, enc.receptive_field)])
+            expression = self.expression.run(None, {"features": features})[0][0]  # (F, 64)
+            out[c.first : c.last] = expression[c.first - c.start : c.last - c.start]
+        return out
+
+
+class OnnxMotion:
+    """The motion network in onnxruntime; called like ``MotionNet`` (torch tensors in and out)."""
+
+    def __init__(self, folder: Path, device: str = "cpu") -> None:
+        self.session = open_session(folder / "motion.onnx", device)
+
+    def __call__(self, features: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        feeds = {"features": features.float().numpy(), "noise": noise.float().numpy()}
+        return torch.from_numpy(self.session.run(None, feeds)[0])
+
+    def eval(self) -> OnnxMotion:
+        return self
+
+
+def load_onnx_lipsync(
+    checkpoint: str | os.PathLike, sha256: str | None = None, int8: bool = False, device: str = "cpu"
+) -> OnnxLipSync:
+    """The lip-sync checkpoint in onnxruntime (exported and quantized once, then cached)."""
+    from ..neural.model import file_sha256, load_model
+
+    net, _ = load_model(checkpoint, sha256)  # checks the file before anything is derived from it
+    sha = sha256 or file_sha256(checkpoint)
+
+    def write(folder: Path) -> None:
+        export_lipsync(folder, net, sha)
+        quantize_int8(folder)
+
+    return OnnxLipSync(cached_export(sha, write), net.dims, int8, device)
+
+
+def load_onnx_motion(
+    checkpoint: str | os.PathLike, sha256: str | None = None, device: str = "cpu"
+) -> OnnxMotion:
+    """The motion checkpoint in onnxruntime (exported once, then cached)."""
+    from ..motion.model import load_motion
+    from ..neural.model import file_sha256
+
+    net = load_motion(str(checkpoint), sha256)
+    sha = sha256 or file_sha256(checkpoint)
+    return OnnxMotion(cached_export(sha, lambda folder: export_motion(folder, net, sha)), device)

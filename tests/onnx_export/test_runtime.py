@@ -1,0 +1,68 @@
+"""backend: onnx runs the networks in onnxruntime with the torch path's numbers; precision is
+checked against backend and device."""
+
+import numpy as np
+import pytest
+import torch
+
+from avatar.config import load_config
+from avatar.errors import AvatarError, ConfigError
+from avatar.neural.model import infer, load_model
+from avatar.onnx.runtime import OnnxLipSync, load_onnx_lipsync
+from avatar.pipeline import blendshapes, lipsync_network, sample_clip
+from avatar.weights import shipped
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("AVATAR_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_onnx_lipsync_matches_torch_across_chunks(home):
+    net = load_model(*shipped("lipsync"))[0]
+    rng = np.random.default_rng(0)
+    audio = (np.sin(np.arange(16000 * 23) * 0.05) * rng.random(16000 * 23) * 0.3).astype(np.float32)
+    onnx = load_onnx_lipsync(*shipped("lipsync"))
+    assert np.abs(onnx.infer(audio) - infer(net, audio)).max() <= 1e-4  # 23 s: three chunks
+    (folder,) = (home / "onnx").iterdir()
+    stamp = (folder / "expression.onnx").stat().st_mtime_ns
+    load_onnx_lipsync(*shipped("lipsync"), int8=True)  # cached: nothing exported again
+    assert (folder / "expression.onnx").stat().st_mtime_ns == stamp
+    assert not [p for p in (home / "onnx").iterdir() if p.name.startswith(".")]  # no half exports
+
+
+def test_backend_onnx_end_to_end(home):
+    torch_cfg = load_config(overrides={"lipsync": "neural"})
+    onnx_cfg = load_config(overrides={"lipsync": "neural", "backend": "onnx"})
+    int8_cfg = load_config(overrides={"lipsync": "neural", "backend": "onnx", "precision": "int8"})
+    assert isinstance(lipsync_network(onnx_cfg), OnnxLipSync)
+    clip = sample_clip()[0]
+    want = blendshapes(clip, cfg=torch_cfg)[0]
+    got = blendshapes(clip, cfg=onnx_cfg)[0]
+    assert np.abs(got.expression - want.expression).max() <= 1e-3
+    assert np.abs(got.head - want.head).max() <= 1e-2 and np.array_equal(got.gaze, want.gaze)
+    small = blendshapes(clip, cfg=int8_cfg)[0]
+    jaw = 25
+    assert np.corrcoef(small.expression[:, jaw], want.expression[:, jaw])[0, 1] >= 0.98
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"precision": "int8"}, "int8 runs on backend: onnx"),
+        ({"backend": "onnx", "precision": "fp16"}, "fp16 runs on backend: torch"),
+        ({"precision": "fp16"}, "fp16 needs device: cuda"),
+    ],
+)
+def test_precision_must_fit_backend_and_device(overrides, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(overrides=overrides)
+    assert str(caught.value).startswith("inference.yaml: precision: ")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only refusal")
+def test_fp16_without_a_gpu_is_refused():
+    cfg = load_config(overrides={"device": "auto", "precision": "fp16"})
+    with pytest.raises(AvatarError, match="fp16 needs a CUDA GPU"):
+        lipsync_network(cfg)
