@@ -22,13 +22,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 from avatar.config import load_config
-from avatar.motion.model import load_motion
-from avatar.neural.model import load_model
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
-from avatar.stream.core import AvatarStream
+from avatar.stream.core import AvatarStream, live_networks
 from avatar.video import VideoWriter
-from avatar.weights import shipped
 
 WAV_HEADER = 44  # espeak-ng's canonical RIFF header on stdout
 CHUNK_MS = 20
@@ -60,12 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     cfg = load_config()
     avatar = default_avatar()
-    stream = AvatarStream(
-        cfg,
-        load_model(*shipped("lipsync"))[0],
-        load_motion(*map(str, shipped("motion"))),
-        Renderer(avatar.image, avatar.landmarks, 256),
-    )
+    stream = AvatarStream(cfg, *live_networks(), Renderer(avatar.image, avatar.landmarks, 256))
     frames, start, first = [], time.perf_counter(), None
     for chunk in speak(args.text, args.voice):
         stream.push(chunk)

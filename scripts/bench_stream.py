@@ -24,16 +24,13 @@ import torch
 
 from avatar.config import load_config
 from avatar.expression.channels import CHANNEL_INDEX
-from avatar.motion.model import load_motion
-from avatar.neural.model import load_model
 from avatar.pipeline import animate, prepare_audio
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
 from avatar.server.routers.stream import _encoder
-from avatar.stream.core import AvatarStream
+from avatar.stream.core import AvatarStream, live_networks
 from avatar.stream.protocol import unpack_frame
 from avatar.stream.session import LiveSession
-from avatar.weights import shipped
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
 CHUNK = 320  # 20 ms
@@ -84,7 +81,7 @@ def main() -> None:
     cfg = load_config(overrides={"lipsync": "neural"})
     files = sorted(glob.glob(str(SHARED / "*" / "*.wav")) + glob.glob(str(SHARED / "*" / "*.flac")))
     audio = np.concatenate([prepare_audio(f, cfg) for f in files])
-    lipsync, motion = load_model(*shipped("lipsync"))[0], load_motion(*map(str, shipped("motion")))
+    lipsync, motion = live_networks()
     avatar = default_avatar()
     stream = AvatarStream(cfg, lipsync, motion, Renderer(avatar.image, avatar.landmarks, 256))
     session = LiveSession(stream, _encoder("jpeg"))

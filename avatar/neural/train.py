@@ -25,7 +25,7 @@ from ..eval.metrics import pearson
 from ..expression.channels import CHANNEL_INDEX
 from ..lipsync.visemes import ANIMATED_CHANNELS
 from .expression_model import ExpressionDims
-from .model import LipSyncDims, LipSyncNet, infer, save_checkpoint
+from .model import LipSyncDims, LipSyncNet, infer, load_model, save_checkpoint
 from .speech_encoder import SAMPLE_RATE, SpeechEncoderDims
 
 PERIOD = 3  # video frames per 1600 samples = 5 encoder frames: crops start on these boundaries
@@ -138,6 +138,14 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
     if not train_set:
         raise AvatarError(f"{cfg.data.dir} has no utterances in the 'train' split")
     model = build_model(cfg)
+    if cfg.init:
+        # The look-ahead and context live in attention masks, not weights: a checkpoint
+        # trained with one look-ahead can be fine-tuned to another.
+        try:
+            model.load_state_dict(load_model(cfg.init)[0].state_dict())
+        except RuntimeError as exc:  # layer sizes differ
+            raise AvatarError(f"init: {cfg.init} does not fit the recipe's network: {exc}") from None
+        log(f"starting from {cfg.init}")
     opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=o.weight_decay)
 
     def lr_at(step: int) -> float:  # linear warm-up, then cosine to 10 %

@@ -26,6 +26,7 @@ import torch
 from ..audio import FrameClock
 from ..audio.vad import WINDOW, StreamingVad, regions_from_probabilities
 from ..config import Config
+from ..errors import AvatarError
 from ..lipsync.gate import gate_expression
 from ..motion.controls import apply_controls
 from ..motion.filters import StreamingFilter
@@ -51,6 +52,19 @@ class StreamFrame:
     gaze: np.ndarray  # (2,) yaw, pitch degrees
     audio: np.ndarray  # (533 or 534,) float32: the 16 kHz samples heard during this frame
     image: np.ndarray | None = None  # (size, size, 3) uint8 when the stream has a renderer
+
+
+def live_networks(device: str = "cpu") -> tuple[LipSyncNet, MotionNet]:
+    """The shipped networks a live stream runs: the low-latency lip-sync (75 ms look-ahead) if
+    installed, else the offline one, and the motion network (SHA-256 checked, torch)."""
+    from ..motion.model import load_motion
+    from ..neural.model import load_model
+    from ..weights import shipped
+
+    lipsync, motion = shipped("lipsync_stream") or shipped("lipsync"), shipped("motion")
+    if lipsync is None or motion is None:
+        raise AvatarError("the neural lip-sync and motion weights are not installed")
+    return load_model(*lipsync, device=device)[0], load_motion(str(motion[0]), motion[1])
 
 
 class AvatarStream:
@@ -133,12 +147,20 @@ class AvatarStream:
 
     # --- output ---------------------------------------------------------------------------------
 
-    def _needed(self) -> int:
+    def _block_len(self) -> int:
+        """Frames in the next block: the stream's first frame alone (it leaves as soon as its own
+        audio and the look-ahead are in), then up to the next period boundary, then ``block``."""
+        if self.done == 0:
+            return 1
+        rest = self.done % self.period
+        return self.period - rest if rest else self.block
+
+    def samples_needed(self) -> int:
         """Timeline samples needed before the next block can be made."""
-        return self.clock.frame_start(self.done + self.block) + self.lookahead
+        return self.clock.frame_start(self.done + self._block_len()) + self.lookahead
 
     def ready(self) -> bool:
-        return self.samples >= self._needed()
+        return self.samples >= self.samples_needed()
 
     def pull(self, starve: bool = False) -> list[StreamFrame]:
         """Every frame that can be made now. ``starve``: the output clock is due, so one block is
@@ -147,11 +169,11 @@ class AvatarStream:
         if self.ended:
             last = self.clock.num_frames(self._end)  # the frames of the audio that was pushed
             while self.done < last:
-                self._pad_to(self._needed())
+                self._pad_to(self.samples_needed())
                 out += self._make_block()
             return [f for f in out if f.index < last]
         if starve and not self.ready():
-            self._pad_to(self._needed())
+            self._pad_to(self.samples_needed())
         while self.ready():
             out += self._make_block()
         return out
@@ -200,14 +222,14 @@ class AvatarStream:
         return self._noise[start - self._noise_base : end - self._noise_base]
 
     def _make_block(self) -> list[StreamFrame]:
-        first = self.done
+        first, size = self.done, self._block_len()
         start = max(0, first - self.context_frames) // self.period * self.period  # window's first frame
-        a, b = self.clock.frame_start(start), self._needed()
+        a, b = self.clock.frame_start(start), self.samples_needed()
         window = self._buf[a - self._base : b - self._base]  # (N,)
         expression = expression_from_conv(
             self.lipsync, self._conv_features(a, b), self.clock.num_frames(b - a)
         )
-        rows = slice(first - start, first - start + self.block)
+        rows = slice(first - start, first - start + size)
         regions = self._regions(a, b)
         if self.cfg.inference.gate.enabled:
             expression = gate_expression(window, expression, self.cfg, regions)
@@ -226,13 +248,13 @@ class AvatarStream:
         anim = apply_controls(expression[rows], moving, self.cfg.inference.controls, self.fps)
         head, gaze, expr = anim.head, anim.gaze, anim.expression
         if self.filter is not None:
-            steps = [self.filter.step(expr[i], head[i], gaze[i]) for i in range(self.block)]
+            steps = [self.filter.step(expr[i], head[i], gaze[i]) for i in range(size)]
             expr = np.stack([s[0] for s in steps])
             head = np.stack([s[1] for s in steps])
             gaze = np.stack([s[2] for s in steps])
-        images = self.renderer.render(expr, head, gaze) if self.renderer is not None else [None] * self.block
+        images = self.renderer.render(expr, head, gaze) if self.renderer is not None else [None] * size
         frames = []
-        for i in range(self.block):
+        for i in range(size):
             k = first + i
             span = self.clock.frame_samples(k)
             frames.append(
@@ -246,7 +268,7 @@ class AvatarStream:
                     images[i],
                 )
             )
-        self.done += self.block
+        self.done += size
         self._trim()
         return frames
 

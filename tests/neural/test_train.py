@@ -81,3 +81,31 @@ def test_missing_data_is_a_clear_error(tmp_path):
     with pytest.raises(AvatarError, match="avatar data synth"):
         load_dataset(tmp_path / "nothing")
     shutil.rmtree(tmp_path)
+
+
+def test_fine_tuning_starts_from_a_checkpoint_with_another_lookahead(dataset, tmp_path):
+    tiny = ROOT / "configs" / "train_tiny.yaml"
+    base = {"data.dir": str(dataset), "optim.steps": 3, "optim.eval_every": 3}
+    start = train(load_train_config(tiny, {**base, "out": str(tmp_path / "a.pt")}), log=lambda _: None)
+    expression = (
+        "{in_dim: 32, dim: 32, layers: 1, heads: 2, ff: 64, pos_kernel: 4, pos_groups: 4, context: 6, "
+    )
+    expression += "lookahead: 0}"
+    cfg = load_train_config(
+        tiny,
+        {
+            **base,
+            "out": str(tmp_path / "b.pt"),
+            "init": str(start),
+            "optim.lr": 1e-12,
+            "model.expression": expression,
+        },
+    )
+    tuned, _ = load_model(train(cfg, log=lambda _: None))
+    before, _ = load_model(start)
+    assert tuned.dims.expression.lookahead == 0 and before.dims.expression.lookahead == 2
+    for (name, a), b in zip(before.state_dict().items(), tuned.state_dict().values(), strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6, err_msg=name)  # lr ~0: the init's weights
+    full = load_train_config(ROOT / "configs" / "train.yaml", {"data.dir": str(dataset), "init": str(start)})
+    with pytest.raises(AvatarError, match="does not fit the recipe's network"):
+        train(full, log=lambda _: None)
