@@ -136,13 +136,15 @@ def speech_regions(x: np.ndarray, vad_cfg: VadSettings) -> list[tuple[float, flo
 
 
 def regions_from_probabilities(
-    probs: np.ndarray, num_samples: int, vad_cfg: VadSettings
+    probs: np.ndarray, num_samples: int, vad_cfg: VadSettings, open_end: bool = False
 ) -> list[tuple[float, float]]:
     """Turn per-window probabilities into padded speech regions (seconds).
 
     Hysteresis: speech starts at a window with p >= threshold and ends at the first window with
     p < threshold - 0.15. Gaps shorter than min_silence_ms are closed, then regions shorter than
     min_speech_ms dropped, then each side widened by pad_ms and clipped to the audio.
+    ``open_end``: the audio goes on past its end (a live stream), so speech still running there
+    is kept however short it is so far.
     (silero's get_speech_timestamps differs in details: it only ends speech once the silence
     has lasted min_silence_ms, and splits a shared pad between close neighbours.)
     """
@@ -173,7 +175,8 @@ def regions_from_probabilities(
     pad = vad_cfg.pad_ms / 1000
     out: list[tuple[float, float]] = []
     for s_t, e_t in merged:
-        if e_t - s_t < vad_cfg.min_speech_ms / 1000:
+        running = open_end and e_t >= len(probs) * window_s
+        if e_t - s_t < vad_cfg.min_speech_ms / 1000 and not running:
             continue
         s_t, e_t = max(s_t - pad, 0.0), min(e_t + pad, duration)
         if out and s_t <= out[-1][1]:  # padding made neighbours touch

@@ -33,7 +33,7 @@ API_KEY_ENV = "AVATAR_API_KEY"
 
 def load_models(cfg: Config) -> Models:
     """Everything a request needs, loaded once: the networks (offline ones on the configured
-    backend; live streams always on torch, with the low-latency weights), the default avatar."""
+    backend and precision; live streams always torch fp32), the default avatar."""
     import torch
 
     from ..device import resolve_device
@@ -46,10 +46,14 @@ def load_models(cfg: Config) -> Models:
         torch.set_num_threads(cfg.inference.server.threads)
     device = resolve_device(cfg.inference.device)
     lipsync = lipsync_network(cfg) if shipped("lipsync") else None
-    live, live_motion = live_networks(device) if lipsync is not None else (None, None)
+    motion = motion_model(cfg).net
+    live, live_motion = None, None
+    if lipsync is not None:
+        plain = cfg.inference.backend == "torch" and cfg.inference.precision == "fp32"
+        live, live_motion = (lipsync, motion) if plain else live_networks(device)  # shared when they can be
     return Models(
         lipsync_net=lipsync,
-        motion_net=motion_model(cfg).net,
+        motion_net=motion,
         stream_lipsync=live,
         stream_motion=live_motion,
         default_avatar=default_avatar(),

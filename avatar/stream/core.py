@@ -2,13 +2,15 @@
 
 The audio that arrives is appended to one timeline; frame k shows timeline samples
 FrameClock.frame_samples(k), so picture and sound never drift apart. Frames are made BLOCK at a
-time, as soon as the timeline reaches the look-ahead the networks need past the block's end
-(the lip-sync's 182 ms). Each block runs the lip-sync (over conv features kept from block to
-block), the VAD gate (a streaming VAD), prosody and the motion network on a window reaching
-CONTEXT_S back: bounded work and memory per block, whatever the stream's length, and on
-LibriVox speech the same jawOpen as one offline pass to r = 0.998. The seeded draws (gaze,
-blinks) step frame by frame, the filter is the causal one-euro one, and a renderer, if given,
-draws each block.
+time (the stream's first frame alone, so that it leaves early), as soon as the timeline reaches
+the look-ahead the networks need past the block's end (the shipped lip-sync's 75 ms). Each block
+runs the lip-sync (over conv features kept from block to block), the VAD gate (a streaming VAD),
+prosody and the motion network on a window reaching CONTEXT_S back: bounded work and memory per
+block, whatever the stream's length. Unfiltered, jawOpen matches one offline pass to r = 0.9986
+(0.999998 without the gate: the gate's 150 ms opening ramp reaches further ahead than a stream
+hears, so a stream keeps speech still running at the window's end as speech however short). The
+seeded draws (gaze, blinks) step frame by frame, the filter is the causal one-euro one, and a
+renderer, if given, draws each block.
 
 When the output clock is due and no audio has come (a pause, a slow client), ``pull(starve=True)``
 fills the missing stretch with silence: the avatar idles (breathes, blinks, mouth closed) and
@@ -55,13 +57,12 @@ class StreamFrame:
 
 
 def live_networks(device: str = "cpu") -> tuple[LipSyncNet, MotionNet]:
-    """The shipped networks a live stream runs: the low-latency lip-sync (75 ms look-ahead) if
-    installed, else the offline one, and the motion network (SHA-256 checked, torch)."""
+    """The shipped lip-sync and motion networks in torch (SHA-256 checked), as a stream runs them."""
     from ..motion.model import load_motion
     from ..neural.model import load_model
     from ..weights import shipped
 
-    lipsync, motion = shipped("lipsync_stream") or shipped("lipsync"), shipped("motion")
+    lipsync, motion = shipped("lipsync"), shipped("motion")
     if lipsync is None or motion is None:
         raise AvatarError("the neural lip-sync and motion weights are not installed")
     return load_model(*lipsync, device=device)[0], load_motion(str(motion[0]), motion[1])
@@ -209,7 +210,9 @@ class AvatarStream:
         first, last = a // WINDOW, b // WINDOW
         probs = self.vad.probabilities(first, last)
         shift = (first * WINDOW - a) / SAMPLE_RATE
-        found = regions_from_probabilities(probs, (last - first) * WINDOW, self.cfg.inference.vad)
+        found = regions_from_probabilities(
+            probs, (last - first) * WINDOW, self.cfg.inference.vad, open_end=True
+        )
         return [(max(0.0, s + shift), e + shift) for s, e in found if e + shift > 0]
 
     def _noise_for(self, start: int, end: int) -> np.ndarray:
