@@ -10,7 +10,7 @@ HELP = "time every stage on this machine (ms per frame, fps, first-frame latency
 DESCRIPTION = (
     "Time every stage on the shipped sample clip repeated to --seconds: speech encoder, expression "
     "model, VAD gate, motion, filter, render and encode at 256 and 512, end to end, and a stream's "
-    "first frame. Only the torch backend exists yet."
+    "first frame; torch, onnx (onnxruntime fp32) and int8 (onnxruntime, quantized MatMuls) side by side."
 )
 
 
@@ -20,7 +20,9 @@ def add_parsers(
     """Add ``bench``; returns its handler."""
     bench = commands.add_parser("bench", help=HELP, description=DESCRIPTION)
     bench.add_argument("--seconds", type=float, default=20.0, help="audio to time on (default 20)")
-    bench.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
+    bench.add_argument(
+        "--threads", type=int, default=0, help="torch and onnxruntime threads (default: torch's)"
+    )
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     add_common(bench, device=False, example="inference.batch_size=16")
     return {"bench": cmd_bench}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,11 +61,21 @@ def generate(
     renderer = Renderer(avatar.image, avatar.landmarks, size).to(device)
     speech = load_audio(audio, MUX_RATE)
     batch = cfg.inference.batch_size
-    with VideoWriter(output, size, fps=cfg.model.fps, audio=speech, audio_rate=MUX_RATE) as writer:
+    # x264 runs in C without the GIL: one batch is encoded on a second thread while the next one
+    # renders (in order; at most one batch waits), so the two stages share the cores.
+    with (
+        VideoWriter(output, size, fps=cfg.model.fps, audio=speech, audio_rate=MUX_RATE) as writer,
+        ThreadPoolExecutor(1, thread_name_prefix="encode") as encoder,
+    ):
+        pending: Future | None = None
         for start in range(0, anim.num_frames, batch):
             end = min(start + batch, anim.num_frames)
             frames = renderer.render(anim.expression[start:end], anim.head[start:end], anim.gaze[start:end])
-            writer.write(frames)
+            if pending is not None:
+                pending.result()  # re-raises an encoder error here
+            pending = encoder.submit(writer.write, frames)
             if on_frames is not None:
                 on_frames(end, anim.num_frames)
+        if pending is not None:
+            pending.result()
     return Generated(Path(output), anim, result, size)
