@@ -83,3 +83,16 @@ def test_bad_inputs_are_one_line(tmp_path, capsys, bad_images, args, needles):
     for needle in needles:
         assert needle in lines[0]
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_render_threads_split_the_cores_only_at_256_on_the_cpu():
+    import torch
+
+    from avatar.generate import render_threads, torch_threads
+
+    before = torch.get_num_threads()
+    assert render_threads(512, "cpu") == before and render_threads(256, "cuda") == before
+    assert render_threads(256, "cpu") == max(1, before - 1)
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter, sosfilt
+from scipy.signal import butter, lfilter, sosfilt
 
 from .prosody import Prosody
 
@@ -90,11 +90,10 @@ def ou_process(n: int, fps: int, tau_s: float, rng: np.random.Generator) -> np.n
     """(n,) Ornstein-Uhlenbeck noise with time constant ``tau_s`` and unit stationary std."""
     a = float(np.exp(-1.0 / (tau_s * fps)))
     steps = rng.standard_normal(n) * np.sqrt(1.0 - a * a)
-    out = np.empty(n, np.float64)
-    x = float(rng.standard_normal())
-    for i in range(n):  # a recursion: ~1 us per frame, 30 fps
-        x = a * x + steps[i]
-        out[i] = x
+    x0 = float(rng.standard_normal())
+    # The recursion x[i] = a * x[i-1] + steps[i] as a one-pole filter starting from x0 (a Python
+    # loop took 16 ms per 10-minute block, on a live stream's first frame).
+    out, _ = lfilter([1.0], [1.0, -a], steps, zi=[a * x0])
     return out.astype(np.float32)
 
 

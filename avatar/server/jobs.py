@@ -57,7 +57,17 @@ def run_generate(
     source = lipsync_source(cfg, models)
     motion = MotionModel(models.motion_net, cfg)
     if fmt == "mp4":
-        generate(audio, out, pick_avatar(models, avatar_name, image), text, size, cfg, source, motion)
+        generate(
+            audio,
+            out,
+            pick_avatar(models, avatar_name, image),
+            text,
+            size,
+            cfg,
+            source,
+            motion,
+            split_cores=False,
+        )
     else:
         anim, result = blendshapes(audio, text, cfg, source=source, motion=motion)
         save_animation(anim, out, source="upload", lipsync=cfg.inference.lipsync, method=result.method)

@@ -116,6 +116,7 @@ class AvatarStream:
         frames = np.zeros((self.fps // 2, len(FEATURES)), np.float32)
         predict(self.motion, frames, np.zeros((self.fps // 2, NUM_NOISE), np.float32))
         StreamingVad().push(np.zeros(2 * WINDOW, np.float32))  # loads the VAD's session
+        self._noise_for(0, 1)  # draws the first block of the run's noise
 
     # --- input ----------------------------------------------------------------------------------
 
