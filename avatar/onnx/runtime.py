@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..audio import FrameClock
+from ..errors import AvatarError
 from ..neural.model import LipSyncDims, chunk_plan
 from ..neural.speech_encoder import SAMPLE_RATE
 from ..portrait.store import avatar_home
@@ -51,14 +52,17 @@ def cached_export(sha256: str, write: Callable[[Path], object]) -> Path:
     folder = avatar_home() / "onnx" / f"{sha256[:16]}-v{EXPORT_VERSION}"
     if folder.is_dir():
         return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".export-"))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".export-"))
+    except OSError as exc:
+        raise AvatarError(f"cannot write the ONNX cache in {folder.parent}: {exc.strerror}") from None
     try:
         write(tmp)
         os.replace(tmp, folder)
-    except OSError:
-        if not folder.is_dir():  # not a concurrent export that won the race
-            raise
+    except OSError as exc:
+        if not folder.is_dir():  # else a concurrent export won the race: use its folder
+            raise AvatarError(f"cannot write the ONNX cache in {folder.parent}: {exc.strerror}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder

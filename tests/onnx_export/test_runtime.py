@@ -66,3 +66,14 @@ def test_fp16_without_a_gpu_is_refused():
     cfg = load_config(overrides={"device": "auto", "precision": "fp16"})
     with pytest.raises(AvatarError, match="fp16 needs a CUDA GPU"):
         lipsync_network(cfg)
+
+
+def test_an_unwritable_cache_is_one_line(tmp_path, monkeypatch, capsys):
+    from avatar.cli import main
+
+    (tmp_path / "home").write_text("not a folder")
+    monkeypatch.setenv("AVATAR_HOME", str(tmp_path / "home"))
+    args = ["blendshapes", "--audio", str(sample_clip()[0]), "-o", str(tmp_path / "out.csv")]
+    assert main([*args, "--lipsync", "neural", "--backend", "onnx"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("avatar: error: cannot write the ONNX cache")
