@@ -27,8 +27,8 @@ from avatar.expression.channels import CHANNEL_INDEX
 from avatar.pipeline import animate, prepare_audio
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
-from avatar.server.routers.stream import _encoder
 from avatar.stream.core import AvatarStream, live_networks
+from avatar.stream.encoders import jpeg
 from avatar.stream.protocol import unpack_frame
 from avatar.stream.session import LiveSession
 
@@ -58,7 +58,7 @@ async def run(audio: np.ndarray, seconds: float, session: LiveSession) -> dict:
         session.finish()
 
     async def drain() -> None:
-        while (message := await session.outbox.get()) is not None:
+        while (message := await session.next_message()) is not None:
             index, *_ = unpack_frame(message)
             ready_at.append((index, time.monotonic()))
 
@@ -84,7 +84,7 @@ def main() -> None:
     lipsync, motion = live_networks()
     avatar = default_avatar()
     stream = AvatarStream(cfg, lipsync, motion, Renderer(avatar.image, avatar.landmarks, 256))
-    session = LiveSession(stream, _encoder("jpeg"))
+    session = LiveSession(stream, jpeg)
     seconds = args.minutes * 60
     result = asyncio.run(run(audio, seconds, session))
 

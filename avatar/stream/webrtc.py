@@ -78,7 +78,7 @@ class WebRtcSession:
 
     def __init__(self, stream: AvatarStream) -> None:
         self.stream = stream
-        self.live = LiveSession(stream, lambda frame, dropped: frame)
+        self.live = LiveSession(stream, lambda frame, dropped: frame)  # frames go to the tracks as they are
         self.video, self.audio = AvatarVideoTrack(), AvatarAudioTrack(stream)
         self.peer = RTCPeerConnection()
         self.tasks: list[asyncio.Task] = []

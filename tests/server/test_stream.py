@@ -2,6 +2,7 @@
 
 import json
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -55,6 +56,21 @@ def test_stream_jpeg_frames_follow_the_speech(client, pcm):
     jaw = np.array([f[3][JAW] for f in frames])
     assert jaw[:15].max() < 0.05 and jaw.max() > 0.2  # shut before the first word, open in speech
     assert 250 <= ready["latency_ms"] <= 600
+
+
+def test_stream_h264_frames_decode_in_order(client, pcm):
+    data, samples = pcm
+    start = {"type": "start", "format": "h264", "options": {"seed": 2}}
+    ready, frames, done = _session(client, data, start)
+    assert ready["format"] == "h264" and done["frames"] == len(frames) == round(samples / 16000 * 30)
+    assert frames[0][4][:5] == b"\x00\x00\x00\x01\x67"  # Annex-B, starting with the SPS
+    decoder = av.CodecContext.create("h264", "r")
+    pictures = [p.to_ndarray(format="rgb24") for f in frames for p in decoder.decode(av.Packet(f[4]))]
+    assert len(pictures) == len(frames)  # one access unit per frame, nothing held back
+    _, jpegs, _ = _session(client, data, {**start, "format": "jpeg"})
+    same = cv2.imdecode(np.frombuffer(jpegs[40][4], np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1]
+    mse = np.mean((pictures[40].astype(float) - same.astype(float)) ** 2)
+    assert 10 * np.log10(255**2 / mse) > 28  # the same picture (two lossy codecs apart)
 
 
 def test_stream_params_only(client, pcm):

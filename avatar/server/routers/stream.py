@@ -6,21 +6,19 @@ import asyncio
 import json
 import secrets
 
-import cv2
-import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from ...errors import AvatarError
 from ...portrait import load_avatar
 from ...render import Renderer
-from ...stream.core import AvatarStream, StreamFrame
-from ...stream.protocol import StartMessage, pack_frame
+from ...stream.core import AvatarStream
+from ...stream.encoders import frame_encoder
+from ...stream.protocol import StartMessage
 from ...stream.session import LiveSession
 from ..jobs import request_config
 
 router = APIRouter(tags=["stream"])
-JPEG_QUALITY = 80
 START_TIMEOUT_S = 10.0
 MAX_MESSAGE_BYTES = 1 << 20  # 32 s of PCM in one message is plenty
 
@@ -29,18 +27,6 @@ class _RefusedError(Exception):
     def __init__(self, code: int, detail: str) -> None:
         super().__init__(detail)
         self.code, self.detail = code, detail
-
-
-def _encoder(fmt: str):
-    def encode(frame: StreamFrame, dropped: int) -> bytes:
-        params = np.concatenate([frame.expression, frame.head, frame.gaze])
-        jpeg = b""
-        if fmt == "jpeg" and frame.image is not None:
-            ok, data = cv2.imencode(".jpg", frame.image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-            jpeg = data.tobytes() if ok else b""
-        return pack_frame(frame.index, frame.pts, dropped, params, jpeg)
-
-    return encode
 
 
 def _authorised(websocket: WebSocket, key: str | None) -> bool:
@@ -76,12 +62,12 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
         cfg = request_config(state.cfg, start.options.overrides())
         avatar = load_avatar(start.avatar) if start.avatar else models.default_avatar
         renderer = None
-        if start.format == "jpeg":
+        if start.format != "params":
             renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, start.size)
     except AvatarError as exc:
         raise _RefusedError(1008, str(exc)) from None
     stream = AvatarStream(cfg, models.stream_lipsync, models.stream_motion, renderer)
-    session = LiveSession(stream, _encoder(start.format))
+    session = LiveSession(stream, frame_encoder(start.format, start.size, stream.fps))
     await websocket.send_json(
         {
             "type": "ready",
@@ -96,7 +82,7 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
 
 
 async def _send(websocket: WebSocket, session: LiveSession) -> None:
-    while (message := await session.outbox.get()) is not None:
+    while (message := await session.next_message()) is not None:
         await websocket.send_bytes(message)
     await websocket.send_json({"type": "done", "frames": session.sent_frames, "dropped": session.dropped})
 
