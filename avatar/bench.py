@@ -77,9 +77,7 @@ def _networks(audio: np.ndarray, cfg: Config, frames: int) -> tuple[np.ndarray, 
         expression = torch.sigmoid(logits[0]).numpy()
     else:
         features, out["speech_encoder_ms"] = _ms(lambda: net.features(audio), frames)
-        expression, out["expression_ms"] = _ms(
-            lambda: net.expression.run(None, {"features": features})[0][0], frames
-        )
+        expression, out["expression_ms"] = _ms(lambda: net.expression_of(features, frames), frames)
         out["lipsync_mb"] = sum(os.path.getsize(path) for path in net.paths) / 1e6
     _, out["motion_ms"] = _ms(lambda: motion_model(cfg)(audio, frames), frames)
     return expression, out

@@ -1,8 +1,9 @@
 """``avatar export onnx OUT_DIR``: every network, and one avatar's renderer, as ONNX (opset 17).
 
 - speech_encoder.onnx: ``audio`` (1, N) float32 16 kHz -> ``features`` (1, N // 320, 256).
-- expression.onnx: ``features`` (1, T, 256) -> ``expression`` (1, F, 64) in [0, 1], F = T * 0.6
-  rounded (30 fps); the channels the motion model owns are 0, as in ``infer``.
+- expression.onnx: ``features`` (1, T, 256) and ``frames`` (F,) int64 (0 .. F-1: only its length
+  is read) -> ``expression`` (1, F, 64) in [0, 1] at 30 fps; the channels the motion model owns
+  are 0, as in ``infer``.
 - motion.onnx: ``features`` (1, T, 7) and ``noise`` (1, T, 6) -> ``outputs`` (1, T, 5) (angles / 5,
   two logits; see avatar/motion/model.py).
 - renderer.onnx: ``expression`` (B, 64), ``head`` (B, 3), ``gaze`` (B, 2) -> ``rgb`` (B, 3, S, S)
@@ -29,7 +30,7 @@ from ..neural.model import LipSyncNet, file_sha256
 from ..render import Renderer
 
 OPSET = 17
-EXPORT_VERSION = 1  # part of the runtime cache's key: bump when the graphs change
+EXPORT_VERSION = 2  # part of the runtime cache's key: bump when the graphs change
 QUANTIZED = ("speech_encoder", "expression")  # transformers: their MatMuls are most of the weights
 # Only MatMul/Gemm: int8 convolutions measured slower than fp32 here (and 3x less accurate).
 QUANTIZED_OPS = ["MatMul", "Gemm"]
@@ -49,12 +50,13 @@ class _ExpressionGraph(nn.Module):
 
     def __init__(self, net: LipSyncNet) -> None:
         super().__init__()
-        self.expression, self.clock, self.hop = net.expression, net.clock, net.dims.encoder.hop
+        self.expression = net.expression
         self.register_buffer("keep", torch.from_numpy(ANIMATED_CHANNELS.astype("float32")))
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        frames = self.clock.num_frames(features.shape[1] * self.hop)  # traced: follows T
-        return torch.sigmoid(self.expression(features, frames)) * self.keep  # (1, F, 64)
+    def forward(self, features: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
+        # The frame count is an input, not derived from T: a clip's last frame may be one its
+        # whole 20 ms hops do not reach (infer passes the count the same way).
+        return torch.sigmoid(self.expression(features, frames.shape[0])) * self.keep  # (1, F, 64)
 
 
 def _export(module: nn.Module, args: tuple, path: Path, inputs: list[str], output: str, axes: dict) -> None:
@@ -87,9 +89,9 @@ def export_lipsync(out_dir: str | Path, lipsync: LipSyncNet, source_sha256: str 
     audio = torch.zeros(1, 16000 * 2)
     _export(_EncoderGraph(lipsync), (audio,), paths[0], ["audio"], "features",
             {"audio": {1: "samples"}, "features": {1: "steps"}})  # fmt: skip
-    features = torch.zeros(1, 100, lipsync.dims.encoder.dim)
-    _export(_ExpressionGraph(lipsync), (features,), paths[1], ["features"], "expression",
-            {"features": {1: "steps"}, "expression": {1: "frames"}})  # fmt: skip
+    features, frames = torch.zeros(1, 100, lipsync.dims.encoder.dim), torch.arange(60)
+    _export(_ExpressionGraph(lipsync), (features, frames), paths[1], ["features", "frames"], "expression",
+            {"features": {1: "steps"}, "frames": {0: "frames"}, "expression": {1: "frames"}})  # fmt: skip
     for path in paths:
         _describe(path, source_sha256=source_sha256, dims=lipsync.dims)
     return paths

@@ -82,6 +82,11 @@ class OnnxLipSync:
         """(N,) audio -> (1, N // hop, dim) speech-encoder features."""
         return self.encoder.run(None, {"audio": audio[None]})[0]
 
+    def expression_of(self, features: np.ndarray, num_frames: int) -> np.ndarray:
+        """(1, T, dim) features -> (num_frames, 64) expression."""
+        feeds = {"features": features, "frames": np.arange(num_frames, dtype=np.int64)}
+        return self.expression.run(None, feeds)[0][0]
+
     def infer(self, audio: np.ndarray, chunk_s: float = 10.0) -> np.ndarray:
         """(frames, 64) expression for 16 kHz mono ``audio`` of any length, in bounded memory."""
         enc = self.dims.encoder
@@ -91,7 +96,7 @@ class OnnxLipSync:
         )
         for c in chunk_plan(self.dims, len(audio), chunk_s):
             features = self.features(audio[c.audio(enc.hop, enc.receptive_field)])
-            expression = self.expression.run(None, {"features": features})[0][0]  # (F, 64)
+            expression = self.expression_of(features, c.end - c.start)
             out[c.first : c.last] = expression[c.first - c.start : c.last - c.start]
         return out
 
