@@ -272,6 +272,19 @@ class TrainOptimConfig(_Strict):
     seed: int
     threads: int = Field(ge=0)  # 0: torch's default
     eval_every: int = Field(ge=1)
+    channel_weights: dict[str, float] = {}  # extra L1 weight per channel name (default 1)
+
+    @field_validator("channel_weights")
+    @classmethod
+    def _known_channels(cls, value: dict[str, float]) -> dict[str, float]:
+        from .expression.channels import CHANNEL_INDEX
+
+        for name, weight in value.items():
+            if name not in CHANNEL_INDEX:
+                raise ValueError(f"unknown channel {name!r}")
+            if not 0.0 <= weight <= 100.0:
+                raise ValueError(f"{name}: weight must be from 0 to 100, got {weight}")
+        return value
 
 
 class TrainConfig(_Strict):

@@ -85,16 +85,24 @@ def _batch(items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[torc
 
 
 def loss_fn(
-    model: LipSyncNet, batch: tuple[torch.Tensor, ...], phone_weight: float, velocity_weight: float
+    model: LipSyncNet,
+    batch: tuple[torch.Tensor, ...],
+    phone_weight: float,
+    velocity_weight: float,
+    channel_weights: dict[str, float] | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     audio, phones, targets, mask = batch
     logits, phone_logits = model(audio)
     n = min(logits.shape[1], targets.shape[1])
     pred, targets, mask = torch.sigmoid(logits[:, :n]), targets[:, :n], mask[:, :n, None]
     animated = torch.from_numpy(ANIMATED_CHANNELS.copy()).float()  # eyes and brows are not audio's job
-    weight = mask * animated
+    scale = torch.ones_like(animated)
+    for name, w in (channel_weights or {}).items():  # sparse events (lipSeal) get lost in the mean
+        scale[CHANNEL_INDEX[name]] = w
+    frames = mask * animated
+    weight = frames * scale
     l1 = ((pred - targets).abs() * weight).sum() / weight.sum().clamp_min(1.0)
-    vel_w = weight[:, 1:] * weight[:, :-1]
+    vel_w = frames[:, 1:] * frames[:, :-1] * scale
     velocity = ((pred.diff(dim=1) - targets.diff(dim=1)).abs() * vel_w).sum() / vel_w.sum().clamp_min(1.0)
     m = min(phone_logits.shape[1], phones.shape[1])
     ce = F.cross_entropy(phone_logits[:, :m].transpose(1, 2), phones[:, :m], ignore_index=IGNORE)
@@ -163,7 +171,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         batch = _batch([_crop(train_set[i], cfg.data.crop_s, rng) for i in picks])
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
-        loss, parts = loss_fn(model, batch, o.phone_loss_weight, o.velocity_loss_weight)
+        loss, parts = loss_fn(model, batch, o.phone_loss_weight, o.velocity_loss_weight, o.channel_weights)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from avatar.config import load_config, load_train_config
-from avatar.errors import AvatarError
+from avatar.errors import AvatarError, ConfigError
 from avatar.lipsync import animate_phones
 from avatar.lipsync.aligner import align
 from avatar.lipsync.phones import ARPABET, SILENCE
@@ -109,3 +109,11 @@ def test_fine_tuning_starts_from_a_checkpoint_with_another_lookahead(dataset, tm
     full = load_train_config(ROOT / "configs" / "train.yaml", {"data.dir": str(dataset), "init": str(start)})
     with pytest.raises(AvatarError, match="does not fit the recipe's network"):
         train(full, log=lambda _: None)
+
+
+def test_channel_weights_name_real_channels():
+    tiny = ROOT / "configs" / "train_tiny.yaml"
+    cfg = load_train_config(tiny, {"optim.channel_weights": "{lipSeal: 4.0}"})
+    assert cfg.optim.channel_weights == {"lipSeal": 4.0}
+    with pytest.raises(ConfigError, match=r"optim\.channel_weights: .*unknown channel 'lipseal'"):
+        load_train_config(tiny, {"optim.channel_weights": "{lipseal: 4.0}"})
