@@ -272,18 +272,18 @@ class TrainOptimConfig(_Strict):
     seed: int
     threads: int = Field(ge=0)  # 0: torch's default
     eval_every: int = Field(ge=1)
-    channel_weights: dict[str, float] = {}  # extra L1 weight per channel name (default 1)
+    # Channels trained with binary cross-entropy instead of L1: sparse events such as lipSeal
+    # (on in 5 % of frames), whose L1 optimum, the median, is 0 wherever the network is unsure.
+    event_channels: list[str] = []
 
-    @field_validator("channel_weights")
+    @field_validator("event_channels")
     @classmethod
-    def _known_channels(cls, value: dict[str, float]) -> dict[str, float]:
+    def _known_channels(cls, value: list[str]) -> list[str]:
         from .expression.channels import CHANNEL_INDEX
 
-        for name, weight in value.items():
+        for name in value:
             if name not in CHANNEL_INDEX:
                 raise ValueError(f"unknown channel {name!r}")
-            if not 0.0 <= weight <= 100.0:
-                raise ValueError(f"{name}: weight must be from 0 to 100, got {weight}")
         return value
 
 

@@ -89,25 +89,30 @@ def loss_fn(
     batch: tuple[torch.Tensor, ...],
     phone_weight: float,
     velocity_weight: float,
-    channel_weights: dict[str, float] | None = None,
+    event_channels: list[str] | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     audio, phones, targets, mask = batch
     logits, phone_logits = model(audio)
     n = min(logits.shape[1], targets.shape[1])
     pred, targets, mask = torch.sigmoid(logits[:, :n]), targets[:, :n], mask[:, :n, None]
     animated = torch.from_numpy(ANIMATED_CHANNELS.copy()).float()  # eyes and brows are not audio's job
-    scale = torch.ones_like(animated)
-    for name, w in (channel_weights or {}).items():  # sparse events (lipSeal) get lost in the mean
-        scale[CHANNEL_INDEX[name]] = w
-    frames = mask * animated
-    weight = frames * scale
+    events = torch.zeros_like(animated)
+    for name in event_channels or []:
+        events[CHANNEL_INDEX[name]] = 1.0
+    weight = mask * animated * (1.0 - events)
     l1 = ((pred - targets).abs() * weight).sum() / weight.sum().clamp_min(1.0)
-    vel_w = frames[:, 1:] * frames[:, :-1] * scale
+    vel_w = weight[:, 1:] * weight[:, :-1]
     velocity = ((pred.diff(dim=1) - targets.diff(dim=1)).abs() * vel_w).sum() / vel_w.sum().clamp_min(1.0)
     m = min(phone_logits.shape[1], phones.shape[1])
     ce = F.cross_entropy(phone_logits[:, :m].transpose(1, 2), phones[:, :m], ignore_index=IGNORE)
     total = l1 + velocity_weight * velocity + phone_weight * ce
-    return total, {"l1": l1.item(), "velocity": velocity.item(), "phone_ce": ce.item()}
+    parts = {"l1": l1.item(), "velocity": velocity.item(), "phone_ce": ce.item()}
+    if event_channels:  # the mean, not the median: lipSeal comes out as P(lips sealed)
+        ev = mask * events
+        bce = F.binary_cross_entropy_with_logits(logits[:, :n], targets, reduction="none")
+        total = total + (bce * ev).sum() / ev.sum().clamp_min(1.0)
+        parts["event_bce"] = ((bce * ev).sum() / ev.sum().clamp_min(1.0)).item()
+    return total, parts
 
 
 def evaluate(model: LipSyncNet, utterances: list[Utterance]) -> dict[str, float]:
@@ -171,7 +176,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         batch = _batch([_crop(train_set[i], cfg.data.crop_s, rng) for i in picks])
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
-        loss, parts = loss_fn(model, batch, o.phone_loss_weight, o.velocity_loss_weight, o.channel_weights)
+        loss, parts = loss_fn(model, batch, o.phone_loss_weight, o.velocity_loss_weight, o.event_channels)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

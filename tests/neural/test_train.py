@@ -111,9 +111,18 @@ def test_fine_tuning_starts_from_a_checkpoint_with_another_lookahead(dataset, tm
         train(full, log=lambda _: None)
 
 
-def test_channel_weights_name_real_channels():
+def test_event_channels_name_real_channels_and_train(dataset, tmp_path):
     tiny = ROOT / "configs" / "train_tiny.yaml"
-    cfg = load_train_config(tiny, {"optim.channel_weights": "{lipSeal: 4.0}"})
-    assert cfg.optim.channel_weights == {"lipSeal": 4.0}
-    with pytest.raises(ConfigError, match=r"optim\.channel_weights: .*unknown channel 'lipseal'"):
-        load_train_config(tiny, {"optim.channel_weights": "{lipseal: 4.0}"})
+    with pytest.raises(ConfigError, match=r"optim\.event_channels: .*unknown channel 'lipseal'"):
+        load_train_config(tiny, {"optim.event_channels": "[lipseal]"})
+    overrides = {
+        "data.dir": str(dataset),
+        "out": str(tmp_path / "e.pt"),
+        "optim.steps": 3,
+        "optim.eval_every": 3,
+    }
+    cfg = load_train_config(tiny, {**overrides, "optim.event_channels": "[lipSeal, plosiveRelease]"})
+    assert cfg.optim.event_channels == ["lipSeal", "plosiveRelease"]
+    logs = []
+    train(cfg, log=logs.append)
+    assert "step 3/3" in logs[0]
