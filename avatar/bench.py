@@ -52,15 +52,15 @@ def _ms(fn: Callable[[], Any], frames: int) -> tuple[Any, float]:
     return out, (time.perf_counter() - start) * 1000 / frames
 
 
-def _clip(seconds: float) -> np.ndarray:
-    cfg = load_config()
+def _clip(seconds: float, cfg: Config) -> np.ndarray:
     unit = np.concatenate([prepare_audio(sample_clip()[0], cfg), np.zeros(8000, np.float32)])
     n = int(seconds * 16000)
     return np.tile(unit, n // len(unit) + 1)[:n]
 
 
-def _cfg(backend: str) -> Config:
-    return load_config(overrides={"lipsync": "neural", **BACKENDS[backend]})
+def _cfg(backend: str | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """The user's config (``overrides``: --set) with the neural lip-sync and ``backend``'s keys."""
+    return load_config(overrides={**(overrides or {}), "lipsync": "neural", **BACKENDS.get(backend, {})})
 
 
 def _networks(audio: np.ndarray, cfg: Config, frames: int) -> tuple[np.ndarray, dict[str, float]]:
@@ -151,12 +151,11 @@ def _end_to_end(audio: np.ndarray, size: int, cfg: Config) -> float:
         return made.animation.num_frames / (time.perf_counter() - start)
 
 
-def _first_frame_ms(trials: int = 5) -> list[float]:
+def _first_frame_ms(cfg: Config, trials: int = 5) -> list[float]:
     """A new stream's first frame, ``trials`` times: the audio it must wait for (which arrives
     in real time when live) plus the time its pushes and pulls take."""
-    cfg = load_config(overrides={"lipsync": "neural"})
     lipsync, motion = live_networks()
-    avatar, audio, out = default_avatar(), _clip(2.0), []
+    avatar, audio, out = default_avatar(), _clip(2.0, cfg), []
     for _ in range(trials):
         stream = AvatarStream(cfg, lipsync, motion, Renderer(avatar.image, avatar.landmarks, 256))
         wait = stream.samples_needed() / 16  # ms
@@ -169,8 +168,8 @@ def _first_frame_ms(trials: int = 5) -> list[float]:
     return out
 
 
-def _section(audio: np.ndarray, backend: str) -> dict[str, float]:
-    cfg = _cfg(backend)
+def _section(audio: np.ndarray, backend: str, overrides: dict[str, Any]) -> dict[str, float]:
+    cfg = _cfg(backend, overrides)
     frames = round(len(audio) / 16000 * cfg.model.fps)
     expression, out = _networks(audio, cfg, frames)
     if backend == "torch":
@@ -190,13 +189,17 @@ def _section(audio: np.ndarray, backend: str) -> dict[str, float]:
     return {k: round(v, 3) for k, v in out.items()}
 
 
-def run_bench(seconds: float = 20.0, threads: int = 0) -> dict[str, Any]:
-    """Every figure; ``threads`` torch and onnxruntime threads (0: torch's default)."""
+def run_bench(
+    seconds: float = 20.0, threads: int = 0, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every figure; ``threads`` torch and onnxruntime threads (0: torch's default); ``overrides``
+    config keys (as --set) applied under each backend's."""
     if threads:
         torch.set_num_threads(threads)
-    audio = _clip(seconds)
-    sections = {backend: _section(audio, backend) for backend in BACKENDS}
-    first = _first_frame_ms()
+    overrides = overrides or {}
+    audio = _clip(seconds, _cfg(None, overrides))
+    sections = {backend: _section(audio, backend, overrides) for backend in BACKENDS}
+    first = _first_frame_ms(_cfg("torch", overrides))
     best = max(sections, key=lambda b: sections[b]["e2e_fps_256"])
     return {
         "threads": torch.get_num_threads(),

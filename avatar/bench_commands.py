@@ -30,11 +30,12 @@ def add_parsers(
 
 def cmd_bench(args: argparse.Namespace) -> None:
     from .bench import run_bench
+    from .cli import _overrides
     from .errors import AvatarError
 
     if not 1.0 <= args.seconds <= 600.0:
         raise AvatarError(f"--seconds must be from 1 to 600, got {args.seconds:g}")
-    result = run_bench(args.seconds, args.threads)
+    result = run_bench(args.seconds, args.threads, _overrides(args.set))
     if args.json:
         print(json.dumps(result))
         return

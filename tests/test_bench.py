@@ -28,6 +28,11 @@ def test_bench_json(capsys, tmp_path, monkeypatch):
     assert result["threads"] == 1
 
 
+def test_bench_bad_set_is_one_line(capsys):
+    assert main(["bench", "--seconds", "1", "--set", "inference.nope=1"]) == 1
+    assert capsys.readouterr().err.strip().startswith("avatar: error: unknown config key")
+
+
 def test_bench_bad_seconds_is_one_line(capsys):
     assert main(["bench", "--seconds", "0"]) == 1
     assert capsys.readouterr().err.strip().startswith("avatar: error: --seconds")
