@@ -134,3 +134,17 @@ def test_speech_mask_on_pauses(pauses):
     assert mask.shape == (n,)
     assert not mask[:27].any() and not mask[-27:].any()  # the first and last 0.9 s are silent
     assert mask[33 : n - 33].sum() > 0.9 * (n - 66)  # speech from ~1.1 s to ~end - 1.1 s
+
+
+def test_repeated_clips_are_answered_from_memory_unchanged():
+    from avatar.audio import vad
+
+    x = (np.random.default_rng(7).standard_normal(16000) * 0.1).astype(np.float32)
+    first = vad.speech_probabilities(x)
+    first[:] = 9.0  # the caller's copy: the remembered answer must not change
+    again = vad.speech_probabilities(x.copy())
+    assert again.max() <= 1.0 and np.array_equal(again, vad._probabilities(x))
+    other = x.copy()
+    other[100] += 0.5  # one sample differs: a new clip
+    assert len(vad._recent) <= vad.RECENT
+    assert np.array_equal(vad.speech_probabilities(other), vad._probabilities(other))
