@@ -89,6 +89,12 @@ def speech_probabilities(x: np.ndarray) -> np.ndarray:
     return probs.copy()
 
 
+def forget() -> None:
+    """Drop the remembered answers (benchmarks time the VAD itself)."""
+    with _recent_lock:
+        _recent.clear()
+
+
 def _probabilities(x: np.ndarray) -> np.ndarray:
     n = -(-x.size // WINDOW)
     probs = np.zeros(n, dtype=np.float32)
