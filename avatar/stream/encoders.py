@@ -14,8 +14,9 @@ from fractions import Fraction
 import av
 import cv2
 import numpy as np
-from av.video.reformatter import ColorRange, Colorspace
+from av.video.reformatter import VideoReformatter
 
+from ..video.writer import yuv420_frame
 from .core import StreamFrame
 from .protocol import pack_frame
 
@@ -68,17 +69,12 @@ class H264:
             "repeat-headers": "1",  # SPS/PPS before every key frame: each one starts a decodable run
         }
         self.codec.thread_count = 1  # slice or frame threads would add latency or reorder nothing here
+        self.reformatter = VideoReformatter()
 
     def __call__(self, frame: StreamFrame, dropped: int) -> bytes:
         data = b""
         if frame.image is not None:
-            picture = av.VideoFrame.from_ndarray(frame.image, format="rgb24").reformat(
-                format="yuv420p",
-                src_colorspace=Colorspace.ITU709,
-                dst_colorspace=Colorspace.ITU709,
-                src_color_range=ColorRange.JPEG,
-                dst_color_range=ColorRange.MPEG,
-            )
+            picture = yuv420_frame(frame.image, self.reformatter)
             picture.pts = frame.index
             data = b"".join(bytes(packet) for packet in self.codec.encode(picture))
         return pack_frame(frame.index, frame.pts, dropped, _params(frame), data)

@@ -93,15 +93,7 @@ class VideoWriter:
         if self._closed:
             raise ValueError("write() on a closed VideoWriter")
         for rgb in _as_batch(frames, self.height, self.width):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame = self._reformatter.reformat(
-                frame,
-                format="yuv420p",
-                src_colorspace=Colorspace.ITU709,
-                dst_colorspace=Colorspace.ITU709,
-                src_color_range=ColorRange.JPEG,  # RGB is always full range
-                dst_color_range=ColorRange.MPEG,
-            )
+            frame = yuv420_frame(rgb, self._reformatter)
             frame.pts = self.frames_written
             for packet in self._video.encode(frame):
                 self._container.mux(packet)
@@ -158,6 +150,18 @@ class VideoWriter:
         with contextlib.suppress(Exception):
             self._container.close()
         self._remove_tmp()
+
+
+def yuv420_frame(rgb: np.ndarray, reformatter: VideoReformatter) -> av.VideoFrame:
+    """(H, W, 3) uint8 RGB -> the yuv420p frame x264 takes: BT.709, limited range."""
+    return reformatter.reformat(
+        av.VideoFrame.from_ndarray(rgb, format="rgb24"),
+        format="yuv420p",
+        src_colorspace=Colorspace.ITU709,
+        dst_colorspace=Colorspace.ITU709,
+        src_color_range=ColorRange.JPEG,  # RGB is always full range
+        dst_color_range=ColorRange.MPEG,
+    )
 
 
 def _check_size(size: int | tuple[int, int]) -> tuple[int, int]:
