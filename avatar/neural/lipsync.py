@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
@@ -26,7 +27,9 @@ class NeuralLipSync:
     """
 
     def __init__(self, model: LipSyncNetwork, cfg: Config) -> None:
-        self.model = model.eval() if isinstance(model, LipSyncNet) else model
+        self.model = model
+        # torch goes through infer (chunked, no autograd); the onnxruntime twin has its own
+        self._infer = partial(infer, model.eval()) if isinstance(model, LipSyncNet) else model.infer
         self.cfg = cfg
 
     def __call__(
@@ -35,10 +38,7 @@ class NeuralLipSync:
         duration = len(audio) / self.cfg.model.sample_rate
         if progress is not None:
             progress(0.0, duration)
-        if isinstance(self.model, LipSyncNet):
-            expression = infer(self.model, audio)
-        else:
-            expression = self.model.infer(audio)
+        expression = self._infer(audio)
         if self.cfg.inference.gate.enabled:
             expression = gate_expression(audio, expression, self.cfg)
         if progress is not None:
