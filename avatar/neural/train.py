@@ -110,8 +110,9 @@ def loss_fn(
     if event_channels:  # the mean, not the median: lipSeal comes out as P(lips sealed)
         ev = mask * events
         bce = F.binary_cross_entropy_with_logits(logits[:, :n], targets, reduction="none")
-        total = total + (bce * ev).sum() / ev.sum().clamp_min(1.0)
-        parts["event_bce"] = ((bce * ev).sum() / ev.sum().clamp_min(1.0)).item()
+        event_bce = (bce * ev).sum() / ev.sum().clamp_min(1.0)
+        total = total + event_bce
+        parts["event_bce"] = event_bce.item()
     return total, parts
 
 
