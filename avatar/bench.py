@@ -20,7 +20,7 @@ import os
 import resource
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,12 @@ def _networks(audio: np.ndarray, cfg: Config, frames: int) -> tuple[np.ndarray, 
     return expression, out
 
 
+def _batches(anim, n: int, batch: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(expression, head, gaze) of the first ``n`` frames, ``batch`` frames at a time."""
+    for i in range(0, n, batch):
+        yield anim.expression[i : i + batch], anim.head[i : i + batch], anim.gaze[i : i + batch]
+
+
 def _render_and_encode(anim, cfg: Config, frames: int) -> dict[str, float]:
     """Torch render and H.264 encode at 256² and 512² (up to 240 frames each)."""
     avatar, out = default_avatar(), {}
@@ -93,13 +99,7 @@ def _render_and_encode(anim, cfg: Config, frames: int) -> dict[str, float]:
         batch, n = cfg.inference.batch_size, min(frames, 240)
 
         def render(renderer: Renderer = renderer, n: int = n, batch: int = batch) -> np.ndarray:
-            e, h, g = anim.expression, anim.head, anim.gaze
-            return np.concatenate(
-                [
-                    renderer.render(e[i : i + batch], h[i : i + batch], g[i : i + batch])
-                    for i in range(0, n, batch)
-                ]
-            )
+            return np.concatenate([renderer.render(*part) for part in _batches(anim, n, batch)])
 
         images, out[f"render_{size}_ms"] = _ms(render, n)
         with tempfile.TemporaryDirectory() as tmp:
@@ -129,13 +129,8 @@ def _onnx_renderer_ms(anim, cfg: Config, frames: int) -> dict[str, float]:
             session, batch, n = open_session(path), cfg.inference.batch_size, min(frames, 60)
 
             def render(session=session, n: int = n, batch: int = batch) -> None:
-                for i in range(0, n, batch):
-                    feeds = {
-                        "expression": anim.expression[i : i + batch],
-                        "head": anim.head[i : i + batch],
-                        "gaze": anim.gaze[i : i + batch],
-                    }
-                    session.run(None, feeds)
+                for e, h, g in _batches(anim, n, batch):
+                    session.run(None, {"expression": e, "head": h, "gaze": g})
 
             _, out[f"render_{size}_ms"] = _ms(render, n)
     return out
