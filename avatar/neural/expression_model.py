@@ -39,7 +39,7 @@ def resample_frames(features: torch.Tensor, num_frames: int, fps: int) -> torch.
     pos = (centers * FRAME_RATE - 0.5).clamp(0, t50 - 1)  # in feature frames (centre of frame j: j + 0.5)
     lo = pos.floor().long()
     hi = (lo + 1).clamp(max=t50 - 1)
-    frac = (pos - lo)[None, :, None]
+    frac = (pos - lo).to(features.dtype)[None, :, None]  # float16 stays float16 (precision: fp16)
     return features[:, lo] * (1 - frac) + features[:, hi] * frac
 
 

@@ -97,3 +97,21 @@ def test_speech_gate_shuts_the_mouth_on_noise(model):
 
     expression = NeuralLipSync(model, load_config(env={}))(audio(2.0), None).expression
     assert expression.shape == (60, 64) and not expression.any()  # white noise holds no speech
+
+
+def test_half_precision_runs_end_to_end(model):
+    """precision: fp16 (CUDA) halves the network; every tensor inside must follow, not just weights."""
+    import copy
+
+    sound = audio(1.5, seed=3)
+    half = infer(copy.deepcopy(model).half(), sound)
+    assert half.dtype == np.float32 and np.abs(half - infer(model, sound)).max() < 0.02
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_gives_the_cpu_result(model):
+    import copy
+
+    sound = audio(12.0, seed=4)  # two chunks: the chunk plan runs on the GPU too
+    gpu = infer(copy.deepcopy(model).to("cuda"), sound)
+    np.testing.assert_allclose(gpu, infer(model, sound), atol=1e-4)
