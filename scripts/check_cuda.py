@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from avatar.config import load_config
+from avatar.device import resolve_device
 from avatar.generate import generate
 from avatar.neural.model import infer, load_model
 from avatar.pipeline import prepare_audio, sample_clip
@@ -105,6 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("check_cuda.py: no CUDA GPU here")
+    resolve_device("cuda")  # as the pipeline does: full fp32 on the GPU
     print(f"torch {torch.__version__} on {torch.cuda.get_device_name()}")
     audio = speech(args.seconds)
     check_network(audio)
