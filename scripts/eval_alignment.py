@@ -2,7 +2,10 @@
 
 Reads ../shared/data/speech/librivox/*.wav with their .txt transcripts and *.phone.json
 (pocketsphinx alignments, 10 ms frames), runs our audio front end + aligner, and prints the
-median |boundary difference| over phones matched by sequence alignment. Then it compares the
+median |boundary difference| over phones matched by sequence alignment. The reference reads
+frame i as i * 10 ms; ours puts that boundary FRAME_BOUNDARY_S (7.8 ms) later, between the
+frames' window centres, so the reference is moved by the same amount first: the figure is
+about where the two alignments cut, not about the convention. Then it compares the
 no-transcript path (phone recognition) with the transcript path on the same clips: viseme
 agreement per frame and the Pearson r of jawOpen.
 
@@ -22,13 +25,15 @@ from avatar.config import load_config
 from avatar.expression import CHANNEL_INDEX
 from avatar.lipsync import PhoneticLipSync, viseme_track
 from avatar.lipsync.aligner import align
-from avatar.lipsync.phones import normalize_label
+from avatar.lipsync.phones import FRAME_BOUNDARY_S, normalize_label
 from avatar.pipeline import prepare_audio
 
 
 def reference_phones(path: Path) -> list[tuple[str, float, float]]:
     data = json.loads(path.read_text())
-    return [(normalize_label(p["t"]), p["b"], p["b"] + p["d"]) for w in data["w"] for p in w["w"]]
+    shift = FRAME_BOUNDARY_S
+    phones = [p for w in data["w"] for p in w["w"]]
+    return [(normalize_label(p["t"]), p["b"] + shift, p["b"] + p["d"] + shift) for p in phones]
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..errors import AlignmentError
-from .phones import PHONE_FRAME_S, SILENCE, Phone, fill_silence, normalize_label
+from .phones import PHONE_FRAME_S, SILENCE, Phone, fill_silence, frame_time, normalize_label
 from .text import guess_pronunciation, normalize_transcript
 
 log = logging.getLogger(__name__)
@@ -102,12 +102,16 @@ def _align_exact(decoder, pcm: np.ndarray, words: list[str], offset: float) -> l
         raise AlignmentError(f"the transcript could not be aligned to the audio ({exc})") from None
     if alignment is None:
         raise AlignmentError("the transcript does not fit the audio (no alignment found)")
+    end = offset + len(pcm) / SAMPLE_RATE
     return [
-        Phone(normalize_label(p.name), round(offset + p.start * PHONE_FRAME_S, 4),
-              round(offset + (p.start + p.duration) * PHONE_FRAME_S, 4))
+        Phone(
+            normalize_label(p.name),
+            frame_time(offset, p.start, end),
+            frame_time(offset, p.start + p.duration, end),
+        )
         for word in alignment
         for p in word
-    ]  # fmt: skip
+    ]
 
 
 def _next_cut(decoder, pcm: np.ndarray, words: list[str]) -> tuple[int, int]:
@@ -173,13 +177,8 @@ def recognize(
         for seg in decoder.seg():
             name = normalize_label(seg.word)
             if name != SILENCE:
-                phones.append(
-                    Phone(
-                        name,
-                        round(start + seg.start_frame * 0.01, 4),
-                        round(start + (seg.end_frame + 1) * 0.01, 4),
-                    )
-                )
+                first = frame_time(start, seg.start_frame, end)
+                phones.append(Phone(name, first, frame_time(start, seg.end_frame + 1, end)))
     return fill_silence(phones, len(audio) / SAMPLE_RATE)
 
 

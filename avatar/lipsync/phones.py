@@ -13,6 +13,17 @@ ARPABET: tuple[str, ...] = (
 SILENCE = "SIL"
 PHONE_SET: frozenset[str] = frozenset((*ARPABET, SILENCE))
 PHONE_FRAME_S = 0.01  # pocketsphinx works in 10 ms frames
+# Frame i's 25.625 ms analysis window (pocketsphinx's -wlen) starts at i * 10 ms, so it hears the
+# audio around i * 10 + 12.8 ms; a phone that begins at frame i began between the centres of
+# frames i-1 and i. Reading "frame i" as i * 10 ms put every boundary this much too early
+# (on espeak-ng's own timings, matched phone starts came out a median 12 ms early).
+FRAME_BOUNDARY_S = 0.025625 / 2 - PHONE_FRAME_S / 2  # 7.8 ms
+
+
+def frame_time(offset: float, frame: int, end: float) -> float:
+    """Seconds at which pocketsphinx's ``frame`` boundary lies, ``offset`` being where its audio
+    starts; at most ``end`` (the audio's end)."""
+    return round(min(offset + frame * PHONE_FRAME_S + FRAME_BOUNDARY_S, end), 4)
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,5 @@
+import ctypes.util
+import difflib
 import itertools
 
 import numpy as np
@@ -75,3 +77,32 @@ def test_long_audio_is_aligned_in_windows_with_the_same_result(clip, monkeypatch
     period = len(unit) / 16000
     expected = np.array([p.start + r * period for r in range(reps) for p in reference])
     assert np.median(np.abs(np.array([p.start for p in spoken]) - expected)) <= 0.011
+
+
+ESPEAK_SENTENCES = (
+    "She sells fresh fish to the old man by the quiet river.",
+    "Move the blue table closer to the window before lunch.",
+    "A bright yellow kite floated above the sandy beach.",
+    "Please read the numbers slowly and check every line twice.",
+)
+
+
+@pytest.mark.skipif(ctypes.util.find_library("espeak-ng") is None, reason="needs libespeak-ng")
+def test_boundaries_match_the_synthesizers_own_timings():
+    """espeak-ng knows where each phone it speaks begins; forced alignment must agree on average
+    (reading pocketsphinx's frame index as the boundary put starts a median 12 ms early)."""
+    from avatar.data.espeak import EspeakRequest, synthesize
+    from avatar.data.labels import phones_from_espeak
+    from avatar.data.voices import from_espeak
+
+    offsets = []
+    for text in ESPEAK_SENTENCES:
+        speech = from_espeak(synthesize([EspeakRequest(text, "en-us", 160, 50)])[0])
+        truth = _spoken(phones_from_espeak(speech.phonemes, "en", len(speech.audio) / 16000))
+        found = _spoken(align(speech.audio, text))
+        names = [p.name for p in found], [p.name for p in truth]
+        matcher = difflib.SequenceMatcher(a=names[0], b=names[1], autojunk=False)
+        for block in matcher.get_matching_blocks():
+            offsets += [found[block.a + k].start - truth[block.b + k].start for k in range(block.size)]
+    assert len(offsets) > 80
+    assert abs(np.median(offsets)) < 0.008
