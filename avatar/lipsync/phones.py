@@ -22,7 +22,9 @@ FRAME_BOUNDARY_S = 0.025625 / 2 - PHONE_FRAME_S / 2  # 7.8 ms
 
 def frame_time(offset: float, frame: int, end: float) -> float:
     """Seconds at which pocketsphinx's ``frame`` boundary lies, ``offset`` being where its audio
-    starts; at most ``end`` (the audio's end)."""
+    starts; at most ``end`` (the audio's end). Frame 0 too moves by FRAME_BOUNDARY_S: a phone
+    heard in the first window may have begun anywhere before its centre (on espeak-ng, first
+    onsets land 2 ms early this way and 10 ms early read as the audio's start)."""
     return round(min(offset + frame * PHONE_FRAME_S + FRAME_BOUNDARY_S, end), 4)
 
 

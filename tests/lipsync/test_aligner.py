@@ -7,7 +7,7 @@ import pytest
 
 from avatar.errors import AlignmentError
 from avatar.lipsync.aligner import align, merge_regions
-from avatar.lipsync.phones import SILENCE, Phone, fill_silence, normalize_label
+from avatar.lipsync.phones import FRAME_BOUNDARY_S, SILENCE, Phone, fill_silence, frame_time, normalize_label
 
 SPEECH_START_S = 1.0  # pauses.wav: 1.0 s of digital silence, speech, 1.0 s of silence
 
@@ -106,3 +106,10 @@ def test_boundaries_match_the_synthesizers_own_timings():
             offsets += [found[block.a + k].start - truth[block.b + k].start for k in range(block.size)]
     assert len(offsets) > 80
     assert abs(np.median(offsets)) < 0.008
+
+
+def test_frame_boundaries_lie_between_window_centres():
+    assert frame_time(0.5, 0, 2.0) == pytest.approx(0.5 + FRAME_BOUNDARY_S, abs=1e-4)
+    assert frame_time(0.0, 10, 2.0) == pytest.approx(0.1 + FRAME_BOUNDARY_S, abs=1e-4)
+    assert round(FRAME_BOUNDARY_S, 4) == 0.0078
+    assert frame_time(1.0, 100, 1.995) == 1.995  # never past the audio's end
