@@ -34,7 +34,7 @@ from .generate import generate
 from .lipsync.gate import gate_expression
 from .motion.controls import apply_controls
 from .motion.filters import smooth_offline
-from .pipeline import expression_source, lipsync_network, motion_model, prepare_audio, sample_clip
+from .pipeline import expression_source, lipsync_network, motion_model, sample_speech
 from .portrait import default_avatar
 from .render import Renderer
 from .stream.core import AvatarStream, live_networks
@@ -52,12 +52,6 @@ def _ms(fn: Callable[[], Any], frames: int) -> tuple[Any, float]:
     start = time.perf_counter()
     out = fn()
     return out, (time.perf_counter() - start) * 1000 / frames
-
-
-def _clip(seconds: float, cfg: Config) -> np.ndarray:
-    unit = np.concatenate([prepare_audio(sample_clip()[0], cfg), np.zeros(8000, np.float32)])
-    n = int(seconds * 16000)
-    return np.tile(unit, n // len(unit) + 1)[:n]
 
 
 def _cfg(backend: str | None = None, overrides: dict[str, Any] | None = None) -> Config:
@@ -153,7 +147,7 @@ def _first_frame_ms(cfg: Config, trials: int = 5) -> list[float]:
     """A new stream's first frame, ``trials`` times: the audio it must wait for (which arrives
     in real time when live) plus the time its pushes and pulls take."""
     lipsync, motion = live_networks()
-    avatar, audio, out = default_avatar(), _clip(2.0, cfg), []
+    avatar, audio, out = default_avatar(), sample_speech(2.0, cfg), []
     for _ in range(trials):
         stream = AvatarStream(cfg, lipsync, motion, Renderer(avatar.image, avatar.landmarks, 256))
         wait = stream.samples_needed() / 16  # ms
@@ -195,7 +189,7 @@ def run_bench(
     if threads:
         torch.set_num_threads(threads)
     overrides = overrides or {}
-    audio = _clip(seconds, _cfg(None, overrides))
+    audio = sample_speech(seconds, _cfg(None, overrides))
     sections = {backend: _section(audio, backend, overrides) for backend in BACKENDS}
     first = _first_frame_ms(_cfg("torch", overrides))
     best = max(sections, key=lambda b: sections[b]["e2e_fps_256"])

@@ -55,6 +55,14 @@ def prepare_audio(source: str | os.PathLike | np.ndarray, cfg: Config) -> np.nda
     return clean_audio(audio, cfg.model.sample_rate, limits.target_rms_dbfs, limits.peak_limit)
 
 
+def sample_speech(seconds: float, cfg: Config) -> np.ndarray:
+    """The sample clip, cleaned, repeated with 0.5 s pauses and cut to ``seconds``: 16 kHz speech
+    of any length for benchmarks and device checks."""
+    unit = np.concatenate([prepare_audio(sample_clip()[0], cfg), np.zeros(8000, np.float32)])
+    n = int(seconds * 16000)
+    return np.tile(unit, n // len(unit) + 1)[:n]
+
+
 def _checkpoint(kind: str, model: str | os.PathLike | None) -> tuple[Path, str | None]:
     """``model``, else the shipped weights of ``kind`` with the SHA-256 they must match."""
     if model is not None:

@@ -14,7 +14,6 @@ import argparse
 import resource
 import time
 
-import numpy as np
 import torch
 
 from avatar.config import load_config
@@ -22,7 +21,7 @@ from avatar.lipsync.gate import gate_expression
 from avatar.motion.controls import apply_controls
 from avatar.motion.filters import smooth_offline
 from avatar.neural.model import infer, load_model
-from avatar.pipeline import motion_model, prepare_audio, sample_clip
+from avatar.pipeline import motion_model, sample_speech
 from avatar.weights import shipped
 
 
@@ -43,14 +42,11 @@ def main() -> None:
     path, sha = (args.model, None) if args.model else shipped("lipsync")
     net, _ = load_model(path, sha)
     motion = motion_model(cfg)
-    clip = prepare_audio(sample_clip()[0], cfg)
-    unit = np.concatenate([clip, np.zeros(8000, np.float32)])
-    infer(net, unit)  # warm-up
+    infer(net, sample_speech(5.0, cfg))  # warm-up
     print(f"threads {args.threads}; {sum(p.numel() for p in net.parameters()) / 1e6:.1f} M parameters")
     for minutes in args.minutes:
-        n = int(minutes * 60 * 16000)
-        audio = np.tile(unit, n // len(unit) + 1)[:n]
-        seconds = n / 16000
+        audio = sample_speech(minutes * 60, cfg)
+        seconds = len(audio) / 16000
         expression, t_net = timed(infer, net, audio)
         gated, t_gate = timed(gate_expression, audio, expression, cfg)
         moving, t_motion = timed(motion, audio, len(gated))

@@ -25,19 +25,12 @@ from avatar.config import load_config
 from avatar.device import resolve_device
 from avatar.generate import generate
 from avatar.neural.model import infer, load_model
-from avatar.pipeline import prepare_audio, sample_clip
+from avatar.pipeline import sample_clip, sample_speech
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
 from avatar.weights import shipped
 
 JAW = 24  # jawOpen, ARKit order
-
-
-def speech(seconds: float) -> np.ndarray:
-    """The shipped sample clip, repeated with 0.5 s pauses, cut to ``seconds``."""
-    clip = prepare_audio(sample_clip()[0], load_config())
-    one = np.concatenate([clip, np.zeros(8000, np.float32)])
-    return np.tile(one, int(np.ceil(seconds * 16000 / len(one))))[: int(seconds * 16000)]
 
 
 def timed_cuda(fn, repeat: int = 3):
@@ -108,7 +101,7 @@ def main() -> None:
         raise SystemExit("check_cuda.py: no CUDA GPU here")
     resolve_device("cuda")  # as the pipeline does: full fp32 on the GPU
     print(f"torch {torch.__version__} on {torch.cuda.get_device_name()}")
-    audio = speech(args.seconds)
+    audio = sample_speech(args.seconds, load_config())
     check_network(audio)
     check_renderer()
     check_generate(sample_clip()[0])
