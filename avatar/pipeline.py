@@ -63,8 +63,9 @@ def sample_speech(seconds: float, cfg: Config) -> np.ndarray:
     return np.tile(unit, n // len(unit) + 1)[:n]
 
 
-def _checkpoint(kind: str, model: str | os.PathLike | None) -> tuple[Path, str | None]:
-    """``model``, else the shipped weights of ``kind`` with the SHA-256 they must match."""
+def checkpoint_for(kind: str, model: str | os.PathLike | None) -> tuple[Path, str | None]:
+    """``model`` (SHA-256 None: nothing to check it against), else the shipped weights of ``kind``
+    ("lipsync", "motion") with the SHA-256 they must match; AvatarError if either is missing."""
     if model is not None:
         if not Path(model).is_file():
             raise AvatarError(f"{kind} checkpoint not found: {model}")
@@ -83,7 +84,7 @@ def lipsync_network(cfg: Config, model: str | os.PathLike | None = None) -> LipS
     from .device import resolve_device
     from .neural.model import load_model
 
-    path, sha256 = _checkpoint("lipsync", model)
+    path, sha256 = checkpoint_for("lipsync", model)
     inference = cfg.inference
     device = resolve_device(inference.device)
     if inference.backend == "onnx":
@@ -115,7 +116,7 @@ def motion_model(cfg: Config, model: str | os.PathLike | None = None) -> MotionM
     from .motion.model import load_motion
     from .motion.sampler import MotionModel
 
-    path, sha256 = _checkpoint("motion", model)
+    path, sha256 = checkpoint_for("motion", model)
     if cfg.inference.backend == "onnx":
         from .device import resolve_device
         from .onnx.runtime import load_onnx_motion

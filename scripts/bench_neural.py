@@ -21,8 +21,7 @@ from avatar.lipsync.gate import gate_expression
 from avatar.motion.controls import apply_controls
 from avatar.motion.filters import smooth_offline
 from avatar.neural.model import infer, load_model
-from avatar.pipeline import motion_model, sample_speech
-from avatar.weights import shipped
+from avatar.pipeline import checkpoint_for, motion_model, sample_speech
 
 
 def timed(fn, *args):
@@ -39,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cfg = load_config()
-    path, sha = (args.model, None) if args.model else shipped("lipsync")
+    path, sha = checkpoint_for("lipsync", args.model)
     net, _ = load_model(path, sha)
     motion = motion_model(cfg)
     infer(net, sample_speech(5.0, cfg))  # warm-up

@@ -25,10 +25,9 @@ from avatar.config import load_config
 from avatar.device import resolve_device
 from avatar.generate import generate
 from avatar.neural.model import infer, load_model
-from avatar.pipeline import sample_clip, sample_speech
+from avatar.pipeline import checkpoint_for, sample_clip, sample_speech
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
-from avatar.weights import shipped
 
 JAW = 24  # jawOpen, ARKit order
 
@@ -47,7 +46,7 @@ def timed_cuda(fn, repeat: int = 3):
 
 
 def check_network(audio: np.ndarray) -> None:
-    path, sha = shipped("lipsync")
+    path, sha = checkpoint_for("lipsync", None)
     cpu, _ = load_model(path, sha256=sha, device="cpu")
     gpu, _ = load_model(path, sha256=sha, device="cuda")
     seconds = len(audio) / 16000

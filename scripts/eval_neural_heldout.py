@@ -25,7 +25,7 @@ from avatar.expression.channels import CHANNEL_INDEX
 from avatar.lipsync.gate import gate_expression
 from avatar.neural.model import infer, load_model
 from avatar.neural.train import Utterance
-from avatar.weights import shipped
+from avatar.pipeline import checkpoint_for
 
 JAW = CHANNEL_INDEX["jawOpen"]
 
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--model", help="checkpoint (default: the shipped weights)")
     args = parser.parse_args()
     cfg = load_config()
-    path, sha = (args.model, None) if args.model else shipped("lipsync")
+    path, sha = checkpoint_for("lipsync", args.model)
     net, _ = load_model(path, sha)
     folder = Path(args.data)
     entries = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines() if line]

@@ -41,13 +41,12 @@ def add_parsers(commands: argparse._SubParsersAction, add_common: Callable) -> d
 def cmd_export(args: argparse.Namespace) -> None:
     from ..motion.model import load_motion
     from ..neural.model import load_model
+    from ..pipeline import checkpoint_for
     from ..portrait import default_avatar, load_avatar
     from ..render import Renderer
-    from ..weights import shipped
     from .export import export_lipsync, export_motion, export_renderer, quantize_int8
 
-    lipsync = (args.model, None) if args.model else shipped("lipsync")
-    motion = shipped("motion")
+    lipsync, motion = checkpoint_for("lipsync", args.model), checkpoint_for("motion", None)
     avatar = load_avatar(args.avatar) if args.avatar else default_avatar()
     paths = export_lipsync(args.out_dir, load_model(*lipsync)[0], lipsync[1])
     paths.append(export_motion(args.out_dir, load_motion(str(motion[0]), motion[1]), motion[1]))

@@ -113,3 +113,9 @@ def test_export_to_an_unwritable_place_is_one_line(tmp_path, capsys):
     assert main(["export", "onnx", str(tmp_path / "file" / "sub")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("avatar: error: cannot create")
+
+
+def test_missing_checkpoint_is_one_line(tmp_path, capsys):
+    assert main(["export", "onnx", str(tmp_path / "out"), "--model", str(tmp_path / "none.pt")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("avatar: error: lipsync checkpoint not found")
