@@ -1,1 +1,1 @@
-"""ONNX export of the networks, for onnxruntime (issue 9, in progress)."""
+"""ONNX export of the networks (``avatar export onnx``) and the onnxruntime backend (``backend: onnx``)."""
