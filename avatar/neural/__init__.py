@@ -1,7 +1,9 @@
-"""Neural lip-sync: wav2vec2-style speech encoder + expression transformer (issue 5, in progress).
+"""Neural lip-sync: wav2vec2-style speech encoder + expression transformer, from audio alone.
 
-The network, its checkpoints and chunked inference are here; the data factory, the training
-recipe and shipped weights are still to come, so the pipeline's default stays phonetic.
+The network, its checkpoints, chunked inference and training are here (the data it learns from
+is avatar/data; the shipped weights are avatar/assets/lipsync.pt). The pipeline's default stays
+phonetic: against real speakers' mouths (GRID) the network does not beat the phonetic path
+with a transcript (README).
 """
 
 from .model import LipSyncDims, LipSyncNet, infer, load_model, save_checkpoint
