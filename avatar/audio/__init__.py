@@ -5,11 +5,12 @@ only on the first call.
 """
 
 from .clean import clean_audio
-from .clock import FrameClock
-from .io import SAMPLE_RATE, SUPPORTED_EXTENSIONS, audio_duration, load_audio
+from .clock import FPS, SAMPLE_RATE, FrameClock
+from .io import SUPPORTED_EXTENSIONS, audio_duration, load_audio
 from .vad import speech_mask, speech_probabilities, speech_regions
 
 __all__ = [
+    "FPS",
     "SAMPLE_RATE",
     "SUPPORTED_EXTENSIONS",
     "FrameClock",

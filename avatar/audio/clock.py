@@ -13,13 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The project's two rates, defined here and nowhere else: every model hears 16 kHz mono, and the
+# video (and every expression curve) runs at FPS unless the config's model.fps says otherwise.
+SAMPLE_RATE = 16000
+FPS = 30
+
 
 @dataclass(frozen=True)
 class FrameClock:
     """Maps video frame indices to audio sample indices and seconds, without drift."""
 
-    fps: int = 30
-    sample_rate: int = 16000
+    fps: int = FPS
+    sample_rate: int = SAMPLE_RATE
 
     def __post_init__(self) -> None:
         for name in ("fps", "sample_rate"):

@@ -13,8 +13,7 @@ import av
 import numpy as np
 
 from ..errors import AudioError
-
-SAMPLE_RATE = 16000  # Hz; what the VAD and the speech encoder expect
+from .clock import SAMPLE_RATE
 
 # Lower-case, with the dot. Files without an extension are probed by FFmpeg instead.
 SUPPORTED_EXTENSIONS = (
