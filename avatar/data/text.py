@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 
 from ..lipsync.phones import ARPABET
-from .words import ENGLISH_FUNCTION_WORDS, ENGLISH_TEMPLATES, WORDS
+from .words import function_words, templates, vocabulary
 
 # Phones a viewer reads off the lips get this many times the share of the others.
 VISIBLE = frozenset({"P", "B", "M", "F", "V", "UW", "UH", "OW", "AO", "OY", "W"})
@@ -86,7 +86,8 @@ def _finish(words: list[str], rng: np.random.Generator) -> str:
 def english_sentence(rng: np.random.Generator) -> str:
     """One English sentence: a filled template or dictionary words with glue words between."""
     if rng.random() < TEMPLATE_SHARE:
-        template = ENGLISH_TEMPLATES[int(rng.integers(len(ENGLISH_TEMPLATES)))]
+        options = templates()
+        template = options[int(rng.integers(len(options)))]
         slots = template.count("{w}") + template.count("{W}")
         fill = [_content_word(rng) for _ in range(slots)]
         # Fill the slots in order; {W} is capitalised.
@@ -100,7 +101,7 @@ def english_sentence(rng: np.random.Generator) -> str:
                 out.append(part)
         return "".join(out)
     n = int(rng.integers(SENTENCE_WORDS[0], SENTENCE_WORDS[1] + 1))
-    glue = ENGLISH_FUNCTION_WORDS
+    glue = function_words()
     words = [
         glue[int(rng.integers(len(glue)))] if rng.random() < FUNCTION_SHARE else _content_word(rng)
         for _ in range(n)
@@ -112,9 +113,9 @@ def sentence(language: str, rng: np.random.Generator) -> str:
     """One sentence of pseudo-text in ``language`` ('en', 'de', 'fr', ...)."""
     if language == "en":
         return english_sentence(rng)
-    vocabulary = WORDS[language]
+    everyday = vocabulary(language)
     n = int(rng.integers(SENTENCE_WORDS[0], SENTENCE_WORDS[1] + 1))
-    return _finish([vocabulary[int(rng.integers(len(vocabulary)))] for _ in range(n)], rng)
+    return _finish([everyday[int(rng.integers(len(everyday)))] for _ in range(n)], rng)
 
 
 def utterance_text(language: str, rng: np.random.Generator) -> str:

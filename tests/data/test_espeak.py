@@ -8,7 +8,7 @@ from avatar.data.espeak import EspeakRequest, synthesize
 from avatar.data.ipa import IPA_TO_ARPABET, LANGUAGE_OVERRIDES, LONG_VOWELS, to_arpabet
 from avatar.data.labels import fit_to_speech, phones_from_espeak
 from avatar.data.voices import ESPEAK_VOICES, Prosody, Voice, speak
-from avatar.data.words import WORDS
+from avatar.data.words import languages, vocabulary
 from avatar.lipsync.phones import ARPABET, SILENCE
 
 from .conftest import needs_espeak
@@ -68,7 +68,9 @@ def test_every_phoneme_of_our_words_is_mapped():
     """All the phonemes espeak-ng says for our word lists, in every voice we use, have a phone."""
     english = "the quick brown fox jumps over my lazy dog while five whales sing, joy, pleasure, church"
     requests = [
-        EspeakRequest(" ".join(WORDS.get(language, english.split())), voice, 175, 50)
+        EspeakRequest(
+            " ".join(vocabulary(language) if language in languages() else english.split()), voice, 175, 50
+        )
         for language, voices in ESPEAK_VOICES.items()
         for voice in voices
     ]

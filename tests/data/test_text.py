@@ -5,10 +5,11 @@ import re
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from avatar.data.text import VISIBLE, english_lexicon, utterance_text
 from avatar.data.voices import LANGUAGES, VALIDATION, pick_voice, voices
-from avatar.data.words import ENGLISH_TEMPLATES, WORDS
+from avatar.data.words import function_words, languages, templates, vocabulary
 from avatar.lipsync.phones import ARPABET
 
 
@@ -20,9 +21,16 @@ def test_same_generator_same_text():
 
 
 def test_word_lists():
-    for language, words in WORDS.items():
+    assert set(languages()) == set(LANGUAGES) - {"en"}  # a list for every language but English
+    for language in languages():
+        words = vocabulary(language)
         assert 95 <= len(words) <= 130 and len(set(words)) == len(words), language
-    assert all("{w}" in t or "{W}" in t for t in ENGLISH_TEMPLATES)
+        assert all(w == w.strip() and " " not in w for w in words), language
+    glue = function_words()
+    assert 90 <= len(glue) <= 130 and len(set(glue)) == len(glue) and "the" in glue
+    assert len(templates()) > 10 and all("{w}" in t or "{W}" in t for t in templates())
+    with pytest.raises(KeyError):
+        vocabulary("en")  # English draws on the CMU dictionary instead
 
 
 def test_english_covers_every_phone_and_favours_the_visible():
