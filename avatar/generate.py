@@ -20,9 +20,9 @@ from .animation import Animation
 from .audio import load_audio
 from .config import Config, load_config
 from .device import resolve_device
-from .lipsync import ExpressionSource, LipSync
+from .lipsync import ExpressionSource, LipSync, ProgressFn
 from .motion.sampler import MotionModel
-from .pipeline import ProgressFn, animate, prepare_audio
+from .pipeline import animate, prepare_audio
 from .portrait import Avatar, default_avatar
 from .render import Renderer
 from .video import VideoWriter

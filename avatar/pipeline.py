@@ -15,8 +15,7 @@ from .animation import Animation
 from .audio import clean_audio, load_audio
 from .config import Config, load_config
 from .errors import AudioError, AvatarError
-from .lipsync import ExpressionSource, LipSync, PhoneticLipSync
-from .lipsync.phonetic import ProgressFn
+from .lipsync import ExpressionSource, LipSync, PhoneticLipSync, ProgressFn
 
 if TYPE_CHECKING:
     from .motion.sampler import MotionModel

@@ -1,8 +1,9 @@
 """Lip-sync: audio (and an optional transcript) -> 64-d expression per video frame."""
 
 from .animator import animate_phones, viseme_track
+from .interface import ExpressionSource, LipSync, ProgressFn
 from .phones import Phone
-from .phonetic import ExpressionSource, LipSync, PhoneticLipSync
+from .phonetic import PhoneticLipSync
 from .visemes import VISEMES
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "LipSync",
     "Phone",
     "PhoneticLipSync",
+    "ProgressFn",
     "animate_phones",
     "viseme_track",
 ]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -14,28 +11,10 @@ from ..config import Config
 from ..errors import AlignmentError
 from . import aligner
 from .animator import animate_phones
+from .interface import LipSync, ProgressFn
 from .phones import Phone
 
 log = logging.getLogger(__name__)
-
-ProgressFn = Callable[[float, float], None]  # (seconds of audio processed so far, total)
-
-
-class ExpressionSource(Protocol):
-    """Anything that turns 16 kHz audio (+ optional transcript) into a LipSync, like PhoneticLipSync."""
-
-    def __call__(
-        self, audio: np.ndarray, text: str | None = None, progress: ProgressFn | None = None
-    ) -> LipSync: ...
-
-
-@dataclass
-class LipSync:
-    """What a lip-sync path returns: (T, 64) expression and how it was obtained."""
-
-    expression: np.ndarray
-    phones: list[Phone]
-    method: str  # "forced-alignment" | "phone-recognition"
 
 
 class PhoneticLipSync:

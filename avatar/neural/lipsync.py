@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Union
 import numpy as np
 
 from ..config import Config
-from ..lipsync import LipSync
+from ..lipsync import LipSync, ProgressFn
 from ..lipsync.gate import gate_expression
-from ..lipsync.phonetic import ProgressFn
 from .model import LipSyncNet, infer
 
 if TYPE_CHECKING:
