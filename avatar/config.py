@@ -193,7 +193,21 @@ def load_config(
                 _apply(raw, key, value, source=f"environment variable {var}")
     for key, value in (overrides or {}).items():
         _apply(raw, key, value, source="override")
+    return _validated(raw)
 
+
+def with_overrides(cfg: Config, overrides: Mapping[str, Any]) -> Config:
+    """``cfg`` with dotted-key ``overrides`` applied on top (as load_config applies them on the
+    files): what is not overridden keeps ``cfg``'s value. Raises ConfigError naming the key."""
+    if not overrides:
+        return cfg
+    raw = cfg.model_dump()
+    for key, value in overrides.items():
+        _apply(raw, key, value, source="override")
+    return _validated(raw)
+
+
+def _validated(raw: dict[str, dict[str, Any]]) -> Config:
     try:
         return Config(**{name: _SECTIONS[name](**raw[name]) for name in _SECTIONS})
     except ValidationError as exc:

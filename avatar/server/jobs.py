@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config, load_config
+from ..config import Config, with_overrides
 from ..errors import AvatarError
 from ..export import save_animation
 from ..generate import generate
@@ -17,9 +17,7 @@ from .state import Models
 
 def request_config(base: Config, overrides: dict) -> Config:
     """The service's configuration with one request's options applied (validated, key named)."""
-    if not overrides:
-        return base
-    return load_config(overrides=overrides)
+    return with_overrides(base, overrides)
 
 
 def lipsync_source(cfg: Config, models: Models) -> ExpressionSource:
