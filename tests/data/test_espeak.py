@@ -11,12 +11,10 @@ from avatar.data.voices import ESPEAK_VOICES, Prosody, Voice, speak
 from avatar.data.words import languages, vocabulary
 from avatar.lipsync.phones import ARPABET, SILENCE
 
-from .conftest import needs_espeak
-
 GERMAN = "Der Vater bringt dem Kind ein Buch. Und fünf Blumen mit."  # a pause between the sentences
 
 
-@needs_espeak
+@pytest.mark.needs_tts("libespeak-ng")
 def test_same_request_same_samples():
     req = EspeakRequest("Bonjour mon ami, le pain est bon.", "fr+m3", 160, 40)
     first, second = synthesize([req]), synthesize([req])
@@ -24,7 +22,7 @@ def test_same_request_same_samples():
     assert first[0].sample_rate == 22050 and first[0].audio.dtype == np.int16
 
 
-@needs_espeak
+@pytest.mark.needs_tts("libespeak-ng")
 def test_phoneme_timings_are_monotonic_and_cover_the_speech():
     speech = speak(Voice("espeak-ng", "de+m2", "de"), GERMAN, Prosody(150, 50))
     spans = speech.phonemes
@@ -63,7 +61,7 @@ def test_table_gives_arpabet():
         to_arpabet("ǃ")  # a click: no language we speak has one
 
 
-@needs_espeak
+@pytest.mark.needs_tts("libespeak-ng")
 def test_every_phoneme_of_our_words_is_mapped():
     """All the phonemes espeak-ng says for our word lists, in every voice we use, have a phone."""
     english = "the quick brown fox jumps over my lazy dog while five whales sing, joy, pleasure, church"

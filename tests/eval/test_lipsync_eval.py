@@ -30,6 +30,7 @@ def talking_video(tmp_path_factory):
         yield video, default_avatar()
 
 
+@pytest.mark.slow
 def test_the_avatar_matches_itself(talking_video):
     video, avatar = talking_video
     cfg = load_config(env={})
@@ -50,6 +51,7 @@ def test_the_avatar_matches_itself(talking_video):
     json.dumps(results)  # every figure is JSON-ready
 
 
+@pytest.mark.slow
 def test_cli_writes_json_and_report(talking_video, tmp_path, capsys, monkeypatch):
     video, _ = talking_video
     monkeypatch.setenv("AVATAR_HOME", str(video.parent / "home"))

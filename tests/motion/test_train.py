@@ -1,18 +1,15 @@
 """``avatar train-motion`` on a tiny synthetic data set: it trains, writes a loadable checkpoint."""
 
-import shutil
-
 import numpy as np
 import pytest
 import torch
 
 from avatar.cli import main
-from avatar.motion.model import load_motion
-
-needs_tts = pytest.mark.skipif(shutil.which("flite") is None, reason="needs the TTS engines (make fixtures)")
+from avatar.models import motion_net
 
 
-@needs_tts
+@pytest.mark.slow
+@pytest.mark.needs_tts
 def test_train_motion_writes_a_working_checkpoint(tmp_path, capsys):
     from avatar.data import synth
 
@@ -28,7 +25,7 @@ def test_train_motion_writes_a_working_checkpoint(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 0, err
     assert "step 20/20" in err and "wrote" in err
-    net = load_motion(str(out))
+    net = motion_net(out)
     features, noise = torch.rand(1, 90, net.dims.features), torch.randn(1, 90, net.dims.noise)
     assert np.isfinite(net(features, noise).detach().numpy()).all()
 

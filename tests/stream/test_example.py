@@ -1,6 +1,5 @@
 """The TTS example runs: espeak-ng piped in chunks through the stream into an MP4."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,8 @@ from avatar.video import probe
 ROOT = Path(__file__).parents[2]
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng (apt-get install espeak-ng)")
+@pytest.mark.slow
+@pytest.mark.needs_tts("espeak-ng")
 def test_tts_stream_example(tmp_path):
     out = tmp_path / "tts.mp4"
     done = subprocess.run(
