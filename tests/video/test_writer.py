@@ -187,6 +187,29 @@ def test_read_only_folder(tmp_path):
         folder.chmod(0o700)
 
 
+def test_read_only_folder_even_as_root(tmp_path, unprivileged):
+    """The test above, which root skips, in a process held to the folder's mode even as root."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    code = """if True:
+        import sys
+        from avatar.errors import OutputError
+        from avatar.video import VideoWriter
+        try:
+            VideoWriter(sys.argv[1], 64)
+        except OutputError as exc:
+            print(exc)
+    """
+    try:
+        done = unprivileged(code, str(folder / "out.mp4"))
+    finally:
+        folder.chmod(0o700)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"cannot write {folder / 'out.mp4'}: Permission denied\n"
+    assert not any(folder.iterdir())
+
+
 def test_permission_denied_is_an_output_error(out, monkeypatch):
     """What a read-only folder does for users other than root (which the tests may run as)."""
 
