@@ -28,13 +28,14 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from .audio import vad
+from .audio import SAMPLE_RATE, vad
 from .config import Config, load_config
 from .generate import generate
 from .lipsync.gate import gate_expression
+from .models import load_lipsync, load_motion
 from .motion.controls import apply_controls
 from .motion.filters import smooth_offline
-from .pipeline import expression_source, lipsync_network, motion_model, sample_speech
+from .pipeline import expression_source, sample_speech
 from .portrait import default_avatar
 from .render import Renderer
 from .stream.core import AvatarStream, live_networks
@@ -61,7 +62,7 @@ def _cfg(backend: str | None = None, overrides: dict[str, Any] | None = None) ->
 
 def _networks(audio: np.ndarray, cfg: Config, frames: int) -> tuple[np.ndarray, dict[str, float]]:
     """The expression and the network stages' ms per frame on ``cfg``'s backend."""
-    net = lipsync_network(cfg)
+    net = load_lipsync(cfg)
     out: dict[str, float] = {}
     if isinstance(net, torch.nn.Module):
         wave = torch.from_numpy(audio)[None]
@@ -75,7 +76,7 @@ def _networks(audio: np.ndarray, cfg: Config, frames: int) -> tuple[np.ndarray, 
         features, out["speech_encoder_ms"] = _ms(lambda: net.features(audio), frames)
         expression, out["expression_ms"] = _ms(lambda: net.expression_of(features, frames), frames)
         out["lipsync_mb"] = sum(os.path.getsize(path) for path in net.paths) / 1e6
-    _, out["motion_ms"] = _ms(lambda: motion_model(cfg)(audio, frames), frames)
+    _, out["motion_ms"] = _ms(lambda: load_motion(cfg)(audio, frames), frames)
     return expression, out
 
 
@@ -133,10 +134,10 @@ def _onnx_renderer_ms(anim, cfg: Config, frames: int) -> dict[str, float]:
 def _end_to_end(audio: np.ndarray, size: int, cfg: Config) -> float:
     """``generate`` at ``size``² from a WAV file to an MP4, in frames per second."""
     source = expression_source("neural", cfg)
-    motion = motion_model(cfg)
+    motion = load_motion(cfg)
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
-        sf.write(wav, audio, 16000)
+        sf.write(wav, audio, SAMPLE_RATE)
         vad.forget()
         start = time.perf_counter()
         made = generate(wav, Path(tmp) / "out.mp4", default_avatar(), None, size, cfg, source, motion=motion)
@@ -150,7 +151,7 @@ def _first_frame_ms(cfg: Config, trials: int = 5) -> list[float]:
     avatar, audio, out = default_avatar(), sample_speech(2.0, cfg), []
     for _ in range(trials):
         stream = AvatarStream(cfg, lipsync, motion, Renderer(avatar.image, avatar.landmarks, 256))
-        wait = stream.samples_needed() / 16  # ms
+        wait = stream.samples_needed() * 1000 / SAMPLE_RATE  # ms
         start = time.perf_counter()
         for i in range(0, len(audio), 320):
             stream.push(audio[i : i + 320])
@@ -162,17 +163,17 @@ def _first_frame_ms(cfg: Config, trials: int = 5) -> list[float]:
 
 def _section(audio: np.ndarray, backend: str, overrides: dict[str, Any]) -> dict[str, float]:
     cfg = _cfg(backend, overrides)
-    frames = round(len(audio) / 16000 * cfg.model.fps)
+    frames = round(len(audio) / SAMPLE_RATE * cfg.model.fps)
     expression, out = _networks(audio, cfg, frames)
     if backend == "torch":
         gated, out["gate_ms"] = _ms(lambda: gate_expression(audio, expression, cfg), frames)
-        moving = motion_model(cfg)(audio, frames)
+        moving = load_motion(cfg)(audio, frames)
         anim = apply_controls(gated, moving, cfg.inference.controls, cfg.model.fps)
         anim, out["filter_ms"] = _ms(lambda: smooth_offline(anim, cfg.inference.filter), frames)
         out.update(_render_and_encode(anim, cfg, frames))
     elif backend == "onnx":
         anim = apply_controls(
-            expression, motion_model(cfg)(audio, frames), cfg.inference.controls, cfg.model.fps
+            expression, load_motion(cfg)(audio, frames), cfg.inference.controls, cfg.model.fps
         )
         out.update(_onnx_renderer_ms(anim, cfg, frames))
     for size in (256, 512):

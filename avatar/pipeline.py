@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .animation import Animation
-from .audio import clean_audio, load_audio
+from .audio import SAMPLE_RATE, clean_audio, load_audio
 from .config import Config, load_config
 from .errors import AudioError, AvatarError
 from .lipsync import ExpressionSource, LipSync, PhoneticLipSync, ProgressFn
 
 if TYPE_CHECKING:
     from .motion.sampler import MotionModel
-    from .neural.lipsync import LipSyncNetwork
 
 
 def sample_clip() -> tuple[Path, str]:
@@ -39,10 +38,10 @@ def prepare_audio(source: str | os.PathLike | np.ndarray, cfg: Config) -> np.nda
             raise AudioError(f"audio array must be 1-D mono at 16 kHz, got shape {audio.shape}")
         name = "audio"
     else:
-        audio = load_audio(source, cfg.model.sample_rate)
+        audio = load_audio(source, SAMPLE_RATE)
         name = str(source)
     limits = cfg.inference.audio
-    duration = len(audio) / cfg.model.sample_rate
+    duration = len(audio) / SAMPLE_RATE
     if duration < limits.min_duration_s:
         raise AudioError(
             f"audio is too short: {name} lasts {duration:.3f} s (minimum {limits.min_duration_s} s)"
@@ -51,77 +50,28 @@ def prepare_audio(source: str | os.PathLike | np.ndarray, cfg: Config) -> np.nda
         raise AudioError(
             f"audio is too long: {name} lasts {duration:.0f} s (maximum {limits.max_duration_s:.0f} s)"
         )
-    return clean_audio(audio, cfg.model.sample_rate, limits.target_rms_dbfs, limits.peak_limit)
+    return clean_audio(audio, SAMPLE_RATE, limits.target_rms_dbfs, limits.peak_limit)
 
 
 def sample_speech(seconds: float, cfg: Config) -> np.ndarray:
     """The sample clip, cleaned, repeated with 0.5 s pauses and cut to ``seconds``: 16 kHz speech
     of any length for benchmarks and device checks."""
-    unit = np.concatenate([prepare_audio(sample_clip()[0], cfg), np.zeros(8000, np.float32)])
-    n = int(seconds * 16000)
+    unit = np.concatenate([prepare_audio(sample_clip()[0], cfg), np.zeros(SAMPLE_RATE // 2, np.float32)])
+    n = int(seconds * SAMPLE_RATE)
     return np.tile(unit, n // len(unit) + 1)[:n]
 
 
-def checkpoint_for(kind: str, model: str | os.PathLike | None) -> tuple[Path, str | None]:
-    """``model`` (SHA-256 None: nothing to check it against), else the shipped weights of ``kind``
-    ("lipsync", "motion") with the SHA-256 they must match; AvatarError if either is missing."""
-    if model is not None:
-        if not Path(model).is_file():
-            raise AvatarError(f"{kind} checkpoint not found: {model}")
-        return Path(model), None
-    from .weights import shipped
-
-    found = shipped(kind)
-    if found is None:
-        raise AvatarError(f"the {kind} weights are not installed: pass a checkpoint")
-    return found
-
-
-def lipsync_network(cfg: Config, model: str | os.PathLike | None = None) -> LipSyncNetwork:
-    """The neural lip-sync network as configured (``backend``, ``precision``, ``device``): a torch
-    LipSyncNet or its onnxruntime twin; ``model`` a checkpoint, default the shipped weights."""
-    from .device import resolve_device
-    from .neural.model import load_model
-
-    path, sha256 = checkpoint_for("lipsync", model)
-    inference = cfg.inference
-    device = resolve_device(inference.device)
-    if inference.backend == "onnx":
-        from .onnx.runtime import load_onnx_lipsync
-
-        return load_onnx_lipsync(path, sha256, int8=inference.precision == "int8", device=device)
-    network, _ = load_model(path, sha256=sha256, device=device)
-    if inference.precision == "fp16":
-        if device != "cuda":
-            raise AvatarError("precision: fp16 needs a CUDA GPU and none is available (use fp32)")
-        network = network.half()
-    return network
-
-
 def expression_source(kind: str, cfg: Config, model: str | os.PathLike | None = None) -> ExpressionSource:
-    """The lip-sync to use: "phonetic", or "neural" (``lipsync_network``)."""
+    """The lip-sync to use: "phonetic", or "neural" (``models.load_lipsync``: the configured
+    backend, ``model`` a checkpoint, default the shipped weights)."""
     if kind == "phonetic":
         return PhoneticLipSync(cfg)
     if kind != "neural":
         raise AvatarError(f"unknown lip-sync '{kind}': use phonetic or neural")
+    from .models import load_lipsync
     from .neural.lipsync import NeuralLipSync
 
-    return NeuralLipSync(lipsync_network(cfg, model), cfg)
-
-
-def motion_model(cfg: Config, model: str | os.PathLike | None = None) -> MotionModel:
-    """The motion model: the shipped weights (SHA-256 checked), or a ``train-motion`` checkpoint;
-    in onnxruntime with ``backend: onnx``."""
-    from .motion.model import load_motion
-    from .motion.sampler import MotionModel
-
-    path, sha256 = checkpoint_for("motion", model)
-    if cfg.inference.backend == "onnx":
-        from .device import resolve_device
-        from .onnx.runtime import load_onnx_motion
-
-        return MotionModel(load_onnx_motion(path, sha256, resolve_device(cfg.inference.device)), cfg)
-    return MotionModel(load_motion(str(path), sha256), cfg)
+    return NeuralLipSync(load_lipsync(cfg, model), cfg)
 
 
 def animate(
@@ -135,6 +85,7 @@ def animate(
     """Cleaned 16 kHz audio -> the animation: lip-sync (``source``, else config key lipsync), head, gaze
     and blinks (the shipped motion model unless ``motion``), the user's controls, then the
     zero-phase filter. The motion model is skipped when the controls leave it nothing to do."""
+    from .models import load_motion
     from .motion.controls import apply_controls
     from .motion.filters import smooth_offline
 
@@ -142,7 +93,7 @@ def animate(
     controls = cfg.inference.controls
     moving = None
     if not controls.still or controls.blink or controls.gaze == "natural":
-        moving = (motion or motion_model(cfg))(samples, len(result.expression))
+        moving = (motion or load_motion(cfg))(samples, len(result.expression))
     anim = apply_controls(result.expression, moving, controls, cfg.model.fps)
     if cfg.inference.filter.enabled:
         anim = smooth_offline(anim, cfg.inference.filter)

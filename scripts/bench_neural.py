@@ -16,12 +16,14 @@ import time
 
 import torch
 
+from avatar.audio import SAMPLE_RATE
 from avatar.config import load_config
 from avatar.lipsync.gate import gate_expression
+from avatar.models import lipsync_net, load_motion
 from avatar.motion.controls import apply_controls
 from avatar.motion.filters import smooth_offline
-from avatar.neural.model import infer, load_model
-from avatar.pipeline import checkpoint_for, motion_model, sample_speech
+from avatar.neural.model import infer
+from avatar.pipeline import sample_speech
 
 
 def timed(fn, *args):
@@ -38,14 +40,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cfg = load_config()
-    path, sha = checkpoint_for("lipsync", args.model)
-    net, _ = load_model(path, sha)
-    motion = motion_model(cfg)
+    net = lipsync_net(args.model)
+    motion = load_motion(cfg)
     infer(net, sample_speech(5.0, cfg))  # warm-up
     print(f"threads {args.threads}; {sum(p.numel() for p in net.parameters()) / 1e6:.1f} M parameters")
     for minutes in args.minutes:
         audio = sample_speech(minutes * 60, cfg)
-        seconds = len(audio) / 16000
+        seconds = len(audio) / SAMPLE_RATE
         expression, t_net = timed(infer, net, audio)
         gated, t_gate = timed(gate_expression, audio, expression, cfg)
         moving, t_motion = timed(motion, audio, len(gated))

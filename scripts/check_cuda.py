@@ -21,11 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from avatar.audio import SAMPLE_RATE
 from avatar.config import load_config
 from avatar.device import resolve_device
 from avatar.generate import generate
-from avatar.neural.model import infer, load_model
-from avatar.pipeline import checkpoint_for, sample_clip, sample_speech
+from avatar.models import lipsync_net
+from avatar.neural.model import infer
+from avatar.pipeline import sample_clip, sample_speech
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
 
@@ -46,10 +48,8 @@ def timed_cuda(fn, repeat: int = 3):
 
 
 def check_network(audio: np.ndarray) -> None:
-    path, sha = checkpoint_for("lipsync", None)
-    cpu, _ = load_model(path, sha256=sha, device="cpu")
-    gpu, _ = load_model(path, sha256=sha, device="cuda")
-    seconds = len(audio) / 16000
+    cpu, gpu = lipsync_net(device="cpu"), lipsync_net(device="cuda")
+    seconds = len(audio) / SAMPLE_RATE
     ref = infer(cpu, audio)
     out, t32 = timed_cuda(lambda: infer(gpu, audio))
     half, t16 = timed_cuda(lambda: infer(gpu.half(), audio))

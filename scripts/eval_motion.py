@@ -13,15 +13,17 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
+from avatar.audio import SAMPLE_RATE
 from avatar.config import load_config
 from avatar.eval.motion import jitter, motion_stats
 from avatar.expression.channels import CHANNELS, mouth_openness
 from avatar.lipsync import LipSync
+from avatar.models import load_motion
 from avatar.motion.filters import channel_families
 from avatar.motion.generator import noise
 from avatar.motion.model import predict
 from avatar.motion.prosody import prosody
-from avatar.pipeline import animate, expression_source, motion_model, prepare_audio
+from avatar.pipeline import animate, expression_source, prepare_audio
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
 ENVELOPE_FRAMES = 5  # 167 ms moving average for "speed" and "loudness envelope"
@@ -55,8 +57,8 @@ def main() -> None:
     else:
         files = sorted(glob.glob(str(SHARED / "*" / "*.wav")) + glob.glob(str(SHARED / "*" / "*.flac")))
         audio = np.concatenate([prepare_audio(f, cfg) for f in files])
-    audio = audio[: int(args.seconds * 16000)]
-    print(f"{len(audio) / 16000:.1f} s of speech, {args.lipsync} lip-sync")
+    audio = audio[: int(args.seconds * SAMPLE_RATE)]
+    print(f"{len(audio) / SAMPLE_RATE:.1f} s of speech, {args.lipsync} lip-sync")
     source = _Fixed(expression_source(args.lipsync, cfg)(audio, None))
 
     anim, _ = animate(audio, None, cfg, source)
@@ -77,7 +79,7 @@ def main() -> None:
     away = np.linalg.norm(anim.gaze, axis=1) > 4.0
     print(f"gaze away from the camera: {away[speech].mean():.0%} of speaking frames, ", end="")
     print(f"{away[~speech].mean():.0%} of silent ones")
-    net = motion_model(cfg).net
+    net = load_motion(cfg).net
     z = noise(anim.num_frames, cfg.model.fps, np.random.default_rng(0))
     p_away = predict(net, p.features[: anim.num_frames], z)["averted"]
     print(f"  the network's probability of looking away: {p_away[speech].mean():.2f} speaking, ", end="")

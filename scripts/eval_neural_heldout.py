@@ -23,9 +23,9 @@ from avatar.eval.metrics import pearson
 from avatar.eval.speech import CLOSED_JAW, visemes_from_expression
 from avatar.expression.channels import CHANNEL_INDEX
 from avatar.lipsync.gate import gate_expression
-from avatar.neural.model import infer, load_model
+from avatar.models import lipsync_net
+from avatar.neural.model import infer
 from avatar.neural.train import Utterance
-from avatar.pipeline import checkpoint_for
 
 JAW = CHANNEL_INDEX["jawOpen"]
 
@@ -36,8 +36,7 @@ def main() -> None:
     parser.add_argument("--model", help="checkpoint (default: the shipped weights)")
     args = parser.parse_args()
     cfg = load_config()
-    path, sha = checkpoint_for("lipsync", args.model)
-    net, _ = load_model(path, sha)
+    net = lipsync_net(args.model)
     folder = Path(args.data)
     entries = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines() if line]
     by_voice: dict[str, list[tuple[float, float]]] = defaultdict(list)

@@ -181,8 +181,9 @@ def test_neural_lipsync_uses_the_shipped_weights(tmp_path, capsys):
 
 
 def test_neural_lipsync_with_a_checkpoint(tmp_path, capsys):
+    from avatar.models import save_checkpoint
     from avatar.neural.expression_model import ExpressionDims
-    from avatar.neural.model import LipSyncDims, LipSyncNet, save_checkpoint
+    from avatar.neural.model import LipSyncDims, LipSyncNet
     from avatar.neural.speech_encoder import SpeechEncoderDims
 
     small = {"layers": 1, "heads": 2, "ff": 32, "pos_kernel": 4, "pos_groups": 4}

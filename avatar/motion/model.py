@@ -13,11 +13,12 @@ speaking, blinks at phrase ends. The randomness is drawn, seeded, at run time (`
 noise processes it is fed, whether a blink starts given its probability, each blink's
 duration, when the gaze moves given the predicted aversion and where it lands. The generator
 that taught it (motion/generator.py) documents the published statistics behind every rule.
+Its checkpoints are saved and loaded by avatar/models.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -69,27 +70,6 @@ class MotionNet(nn.Module):
         # Before the clip: silence and zero noise; after it: the same (the stream's end is quiet).
         x = nn.functional.pad(x, (self.dims.past, self.dims.future))  # (B, F + N, past + T + future)
         return self.net(x).transpose(1, 2)  # (B, T, 5)
-
-
-def save_motion(model: MotionNet, path: str, **meta: Any) -> str:
-    """Write a self-describing checkpoint; returns its SHA-256."""
-    from ..neural.model import file_sha256
-
-    torch.save({"dims": asdict(model.dims), "state_dict": model.state_dict(), **meta}, path)
-    return file_sha256(path)
-
-
-def load_motion(path: str, sha256: str | None = None) -> MotionNet:
-    """Rebuild a MotionNet from a checkpoint, checking its SHA-256 when given."""
-    from ..errors import AvatarError
-    from ..neural.model import file_sha256
-
-    if sha256 is not None and file_sha256(path) != sha256:
-        raise AvatarError(f"motion checkpoint {path} does not match its SHA-256: corrupt or replaced")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    model = MotionNet(MotionDims.from_dict(payload["dims"]))
-    model.load_state_dict(payload["state_dict"])
-    return model.eval()
 
 
 @torch.no_grad()

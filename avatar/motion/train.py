@@ -18,12 +18,13 @@ import soundfile as sf
 import torch
 import torch.nn.functional as F
 
-from ..audio import clean_audio
+from ..audio import FPS, SAMPLE_RATE, clean_audio
 from ..config import Config, MotionTrainConfig, load_config
 from ..errors import AvatarError
+from ..models import save_checkpoint
 from .generator import generate, noise
-from .model import HEAD_SCALE_DEG, MotionDims, MotionNet, save_motion
-from .prosody import SAMPLE_RATE, prosody
+from .model import HEAD_SCALE_DEG, MotionDims, MotionNet
+from .prosody import prosody
 
 GAP_S = (0.2, 2.0)  # pauses between the utterances of a conversation
 UTTERANCES_PER_CONVERSATION = 6
@@ -103,7 +104,7 @@ def train_motion(cfg: MotionTrainConfig, log: Callable[[str], None] = print) -> 
     log(f"{len(examples)} conversations for training, 2 held out [{time.perf_counter() - start:.0f} s]")
     model = MotionNet(MotionDims(hidden=cfg.hidden))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
-    frames = int(cfg.window_s * 30)
+    frames = int(cfg.window_s * FPS)
     val = _batch(held_out, frames, 16, np.random.default_rng(cfg.seed + 1))
     for step in range(cfg.steps):
         for group in opt.param_groups:
@@ -121,6 +122,6 @@ def train_motion(cfg: MotionTrainConfig, log: Callable[[str], None] = print) -> 
     model.eval()
     out = Path(cfg.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    digest = save_motion(model, str(out), train=cfg.model_dump(), metrics=parts)
+    digest = save_checkpoint(model, out, train=cfg.model_dump(), metrics=parts)
     log(f"wrote {out} (sha256 {digest})")
     return out

@@ -1,28 +1,24 @@
-"""The neural lip-sync network (speech encoder + expression model), its checkpoints and inference.
+"""The neural lip-sync network (speech encoder + expression model) and its chunked inference.
 
-A checkpoint describes itself: ``{"dims": {"encoder": ..., "expression": ...}, "state_dict":
-..., "train": {...}, "metrics": {...}}``; ``load_model`` rebuilds the network from it and, when
-given the expected SHA-256 of the file, refuses a file that does not match.
+Its checkpoints are saved and loaded by avatar/models.py (``save_checkpoint``, ``lipsync_net``):
+``{"dims": {"encoder": ..., "expression": ...}, "state_dict": ..., "train": {...}, "metrics":
+{...}}``, rebuilt from the dims they carry.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..audio import FrameClock
-from ..errors import AvatarError
+from ..audio import SAMPLE_RATE, FrameClock
 from ..lipsync.visemes import ANIMATED_CHANNELS
 from .expression_model import ExpressionDims, ExpressionModel
-from .speech_encoder import SAMPLE_RATE, SpeechEncoder, SpeechEncoderDims
+from .speech_encoder import SpeechEncoder, SpeechEncoderDims
 
 
 @dataclass(frozen=True)
@@ -61,46 +57,6 @@ class LipSyncNet(nn.Module):
         """(B, N) 16 kHz audio -> (expression logits (B, frames, 64), phone logits (B, T50, phones))."""
         features, phones = self.encoder(audio)
         return self.expression(features, self.clock.num_frames(audio.shape[-1])), phones
-
-
-def save_checkpoint(model: LipSyncNet, path: str | os.PathLike, half: bool = False, **meta: Any) -> str:
-    """Write a self-describing checkpoint; returns its SHA-256 (hex).
-
-    ``half`` stores the weights as float16 (half the size, for shipping); they load back into
-    the float32 network unchanged in every other respect.
-    """
-    state = model.state_dict()
-    if half:
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    payload = {"dims": asdict(model.dims), "state_dict": state, **meta}
-    tmp = Path(f"{path}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)  # a reader never sees half a checkpoint
-    return file_sha256(path)
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def load_model(
-    path: str | os.PathLike, sha256: str | None = None, device: str = "cpu"
-) -> tuple[LipSyncNet, dict]:
-    """Rebuild a LipSyncNet from a checkpoint (checking its SHA-256 when given), in eval mode."""
-    path = Path(path)
-    if not path.is_file():
-        raise AvatarError(f"model checkpoint not found: {path}")
-    if sha256 is not None and file_sha256(path) != sha256:
-        raise AvatarError(f"model checkpoint {path} does not match its SHA-256: corrupt or replaced")
-    payload = torch.load(path, map_location=device, weights_only=True)
-    model = LipSyncNet(LipSyncDims.from_dict(payload["dims"]))
-    model.load_state_dict(payload["state_dict"])
-    meta = {k: v for k, v in payload.items() if k not in ("state_dict",)}
-    return model.to(device).eval(), meta
 
 
 @dataclass(frozen=True)

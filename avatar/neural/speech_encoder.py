@@ -14,10 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..audio import SAMPLE_RATE
 from .transformer import Transformer
 
-SAMPLE_RATE = 16000
-FRAME_RATE = 50  # Hz: SAMPLE_RATE / 320
+FRAME_RATE = SAMPLE_RATE // 320  # Hz: 50
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,16 @@ import soundfile as sf
 import torch
 import torch.nn.functional as F
 
+from ..audio import SAMPLE_RATE
 from ..config import TrainConfig
 from ..errors import AvatarError
 from ..eval.metrics import pearson
 from ..expression.channels import CHANNEL_INDEX
 from ..lipsync.visemes import ANIMATED_CHANNELS
+from ..models import lipsync_net, save_checkpoint
 from .expression_model import ExpressionDims
-from .model import LipSyncDims, LipSyncNet, infer, load_model, save_checkpoint
-from .speech_encoder import SAMPLE_RATE, SpeechEncoderDims
+from .model import LipSyncDims, LipSyncNet, infer
+from .speech_encoder import SpeechEncoderDims
 
 PERIOD = 3  # video frames per 1600 samples = 5 encoder frames: crops start on these boundaries
 PERIOD_SAMPLES = 1600
@@ -156,7 +158,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         # The look-ahead and context live in attention masks, not weights: a checkpoint
         # trained with one look-ahead can be fine-tuned to another.
         try:
-            model.load_state_dict(load_model(cfg.init)[0].state_dict())
+            model.load_state_dict(lipsync_net(cfg.init).state_dict())
         except RuntimeError as exc:  # layer sizes differ
             raise AvatarError(f"init: {cfg.init} does not fit the recipe's network: {exc}") from None
         log(f"starting from {cfg.init}")

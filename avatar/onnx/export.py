@@ -15,6 +15,7 @@ SHA-256 and its own. ``quantize_int8`` writes the INT8 variants of the two lip-s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -23,10 +24,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..audio import SAMPLE_RATE
 from ..errors import AvatarError
 from ..lipsync.visemes import ANIMATED_CHANNELS
 from ..motion.model import MotionNet
-from ..neural.model import LipSyncNet, file_sha256
+from ..neural.model import LipSyncNet
 from ..render import Renderer
 
 OPSET = 17
@@ -68,8 +70,14 @@ def _export(module: nn.Module, args: tuple, path: Path, inputs: list[str], outpu
         )  # fmt: skip
 
 
+def _sha256(path: Path) -> str:
+    # not avatar.models.sha256_of: that module loads the runtime that imports this one
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def _describe(path: Path, **meta: Any) -> None:
-    meta = {"opset": OPSET, **meta, "sha256": file_sha256(path)}
+    meta = {"opset": OPSET, **meta, "sha256": _sha256(path)}
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1, default=lambda o: o.__dict__) + "\n")
 
 
@@ -86,7 +94,7 @@ def export_lipsync(out_dir: str | Path, lipsync: LipSyncNet, source_sha256: str 
     """Write speech_encoder.onnx and expression.onnx (+ .json) into ``out_dir``."""
     out = _folder(out_dir)
     paths = [out / "speech_encoder.onnx", out / "expression.onnx"]
-    audio = torch.zeros(1, 16000 * 2)
+    audio = torch.zeros(1, SAMPLE_RATE * 2)
     _export(_EncoderGraph(lipsync), (audio,), paths[0], ["audio"], "features",
             {"audio": {1: "samples"}, "features": {1: "steps"}})  # fmt: skip
     features, frames = torch.zeros(1, 100, lipsync.dims.encoder.dim), torch.arange(60)
@@ -142,6 +150,6 @@ def quantize_int8(folder: str | Path) -> list[Path]:
             quantize_dynamic(src, dst, op_types_to_quantize=QUANTIZED_OPS, weight_type=QuantType.QInt8)
         finally:
             logging.disable(logging.NOTSET)
-        _describe(dst, source_sha256=file_sha256(src), quantized=QUANTIZED_OPS)
+        _describe(dst, source_sha256=_sha256(src), quantized=QUANTIZED_OPS)
         paths.append(dst)
     return paths

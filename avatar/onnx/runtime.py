@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..audio import FrameClock
+from ..audio import SAMPLE_RATE, FrameClock
 from ..errors import AvatarError
-from ..neural.model import LipSyncDims, chunk_plan
-from ..neural.speech_encoder import SAMPLE_RATE
+from ..motion.model import MotionNet
+from ..neural.model import LipSyncDims, LipSyncNet, chunk_plan
 from ..portrait.store import avatar_home
 from .export import EXPORT_VERSION, export_lipsync, export_motion, quantize_int8
 
@@ -115,29 +115,17 @@ class OnnxMotion:
         return self
 
 
-def load_onnx_lipsync(
-    checkpoint: str | os.PathLike, sha256: str | None = None, int8: bool = False, device: str = "cpu"
-) -> OnnxLipSync:
-    """The lip-sync checkpoint in onnxruntime (exported and quantized once, then cached)."""
-    from ..neural.model import file_sha256, load_model
-
-    net, _ = load_model(checkpoint, sha256)  # checks the file before anything is derived from it
-    sha = sha256 or file_sha256(checkpoint)
+def onnx_lipsync(net: LipSyncNet, sha256: str, int8: bool = False, device: str = "cpu") -> OnnxLipSync:
+    """``net`` in onnxruntime (exported and quantized once, then cached under its checkpoint's
+    ``sha256``; avatar.models.load_lipsync checks the file and passes both)."""
 
     def write(folder: Path) -> None:
-        export_lipsync(folder, net, sha)
+        export_lipsync(folder, net, sha256)
         quantize_int8(folder)
 
-    return OnnxLipSync(cached_export(sha, write), net.dims, int8, device)
+    return OnnxLipSync(cached_export(sha256, write), net.dims, int8, device)
 
 
-def load_onnx_motion(
-    checkpoint: str | os.PathLike, sha256: str | None = None, device: str = "cpu"
-) -> OnnxMotion:
-    """The motion checkpoint in onnxruntime (exported once, then cached)."""
-    from ..motion.model import load_motion
-    from ..neural.model import file_sha256
-
-    net = load_motion(str(checkpoint), sha256)
-    sha = sha256 or file_sha256(checkpoint)
-    return OnnxMotion(cached_export(sha, lambda folder: export_motion(folder, net, sha)), device)
+def onnx_motion(net: MotionNet, sha256: str, device: str = "cpu") -> OnnxMotion:
+    """``net`` in onnxruntime (exported once, then cached under its checkpoint's ``sha256``)."""
+    return OnnxMotion(cached_export(sha256, lambda folder: export_motion(folder, net, sha256)), device)

@@ -37,16 +37,15 @@ def load_models(cfg: Config) -> Models:
     import torch
 
     from ..device import resolve_device
-    from ..pipeline import lipsync_network, motion_model
+    from ..models import load_lipsync, load_motion, shipped
     from ..portrait import default_avatar
     from ..stream.core import live_networks
-    from ..weights import shipped
 
     if cfg.inference.server.threads:
         torch.set_num_threads(cfg.inference.server.threads)
     device = resolve_device(cfg.inference.device)
-    lipsync = lipsync_network(cfg) if shipped("lipsync") else None
-    motion = motion_model(cfg).net
+    lipsync = load_lipsync(cfg) if shipped("lipsync") else None
+    motion = load_motion(cfg).net
     live, live_motion = None, None
     if lipsync is not None:
         plain = cfg.inference.backend == "torch" and cfg.inference.precision == "fp32"

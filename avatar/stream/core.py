@@ -28,7 +28,6 @@ import torch
 from ..audio import FrameClock
 from ..audio.vad import WINDOW, StreamingVad, regions_from_probabilities
 from ..config import Config
-from ..errors import AvatarError
 from ..lipsync.gate import gate_expression
 from ..motion.controls import apply_controls
 from ..motion.filters import StreamingFilter
@@ -58,14 +57,9 @@ class StreamFrame:
 
 def live_networks(device: str = "cpu") -> tuple[LipSyncNet, MotionNet]:
     """The shipped lip-sync and motion networks in torch (SHA-256 checked), as a stream runs them."""
-    from ..motion.model import load_motion
-    from ..neural.model import load_model
-    from ..weights import shipped
+    from ..models import lipsync_net, motion_net
 
-    lipsync, motion = shipped("lipsync"), shipped("motion")
-    if lipsync is None or motion is None:
-        raise AvatarError("the neural lip-sync and motion weights are not installed")
-    return load_model(*lipsync, device=device)[0], load_motion(str(motion[0]), motion[1])
+    return lipsync_net(device=device), motion_net()
 
 
 class AvatarStream:

@@ -7,8 +7,9 @@ import torch
 from avatar.config import load_config
 from avatar.errors import AvatarError
 from avatar.lipsync.visemes import ANIMATED_CHANNELS
+from avatar.models import lipsync_net, read_checkpoint, save_checkpoint, sha256_of
 from avatar.neural.expression_model import ExpressionDims
-from avatar.neural.model import LipSyncDims, LipSyncNet, file_sha256, infer, load_model, save_checkpoint
+from avatar.neural.model import LipSyncDims, LipSyncNet, infer
 from avatar.neural.speech_encoder import SpeechEncoderDims
 
 TINY = LipSyncDims(
@@ -59,21 +60,20 @@ def test_chunked_inference_matches_one_pass(model):
 def test_checkpoint_round_trip_and_sha(model, tmp_path):
     path = tmp_path / "tiny.pt"
     digest = save_checkpoint(model, path, train={"seed": 0}, metrics={"val_loss": 1.0})
-    loaded, meta = load_model(path, sha256=digest)
+    assert digest == sha256_of(path) and not list(tmp_path.glob(".*.tmp"))  # renamed into place
+    loaded, meta = lipsync_net(path), read_checkpoint("lipsync", path)
     assert meta["train"] == {"seed": 0} and meta["dims"]["encoder"]["dim"] == 32
     x = audio(1.5)
     np.testing.assert_allclose(infer(loaded, x), infer(model, x), atol=1e-6)
     half = tmp_path / "half.pt"
     save_checkpoint(model, half, half=True)
     assert half.stat().st_size < 0.6 * path.stat().st_size
-    np.testing.assert_allclose(infer(load_model(half)[0], x), infer(model, x), atol=2e-2)
-    with open(path, "ab") as f:
-        f.write(b"tampered")
-    assert file_sha256(path) != digest
-    with pytest.raises(AvatarError, match="SHA-256"):
-        load_model(path, sha256=digest)
+    np.testing.assert_allclose(infer(lipsync_net(half), x), infer(model, x), atol=2e-2)
     with pytest.raises(AvatarError, match="not found"):
-        load_model(tmp_path / "missing.pt")
+        lipsync_net(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(AvatarError, match="cannot be read"):
+        lipsync_net(tmp_path / "junk.pt")
 
 
 def test_default_network_streams_with_under_200_ms_lookahead():

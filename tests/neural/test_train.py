@@ -13,7 +13,7 @@ from avatar.errors import AvatarError, ConfigError
 from avatar.lipsync import animate_phones
 from avatar.lipsync.aligner import align
 from avatar.lipsync.phones import ARPABET, SILENCE
-from avatar.neural.model import load_model
+from avatar.models import lipsync_net, read_checkpoint
 from avatar.neural.train import load_dataset, train
 from avatar.pipeline import prepare_audio
 
@@ -52,7 +52,7 @@ def test_tiny_recipe_learns_and_writes_a_checkpoint(dataset, tmp_path):
     )
     logs = []
     out = train(cfg, log=logs.append)
-    _, meta = load_model(out)
+    meta = read_checkpoint("lipsync", out)
     assert meta["train"]["optim"]["steps"] == 60 and "jaw_r" in meta["metrics"]
     first = float(logs[0].split("loss ")[1].split()[0])
     last = float(logs[-2].split("loss ")[1].split()[0])
@@ -72,7 +72,7 @@ def test_same_seed_same_weights(dataset, tmp_path):
                 "optim.eval_every": 5,
             },
         )
-        model, _ = load_model(train(cfg, log=lambda _: None))
+        model = lipsync_net(train(cfg, log=lambda _: None))
         outs.append(np.concatenate([p.detach().numpy().ravel() for p in model.parameters()]))
     np.testing.assert_array_equal(outs[0], outs[1])
 
@@ -101,8 +101,8 @@ def test_fine_tuning_starts_from_a_checkpoint_with_another_lookahead(dataset, tm
             "model.expression": expression,
         },
     )
-    tuned, _ = load_model(train(cfg, log=lambda _: None))
-    before, _ = load_model(start)
+    tuned = lipsync_net(train(cfg, log=lambda _: None))
+    before = lipsync_net(start)
     assert tuned.dims.expression.lookahead == 0 and before.dims.expression.lookahead == 2
     for (name, a), b in zip(before.state_dict().items(), tuned.state_dict().values(), strict=True):
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6, err_msg=name)  # lr ~0: the init's weights

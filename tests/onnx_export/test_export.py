@@ -15,11 +15,10 @@ import torch
 
 from avatar.audio import load_audio
 from avatar.cli import main
-from avatar.motion.model import load_motion
-from avatar.neural.model import infer, load_model
+from avatar.models import lipsync_net, motion_net, shipped
+from avatar.neural.model import infer
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
-from avatar.weights import shipped
 
 SPEECH = Path(__file__).parents[1] / "fixtures" / "espeak.wav"
 
@@ -43,7 +42,7 @@ def _lipsync(folder: Path, audio: np.ndarray, suffix: str = "") -> np.ndarray:
 
 
 def test_lipsync_and_motion_match_torch(exported):
-    lipsync, motion = load_model(*shipped("lipsync"))[0], load_motion(*map(str, shipped("motion")))
+    lipsync, motion = lipsync_net(), motion_net()
     for seconds in (0.7, 4.2, 1.0170625):  # other lengths than the export's trace; the last frame
         # of the last one is one its whole 20 ms hops do not reach
         audio = (np.random.default_rng(0).standard_normal(int(16000 * seconds)) * 0.1).astype(np.float32)

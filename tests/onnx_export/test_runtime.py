@@ -7,10 +7,10 @@ import torch
 
 from avatar.config import load_config
 from avatar.errors import AvatarError, ConfigError
-from avatar.neural.model import infer, load_model
-from avatar.onnx.runtime import OnnxLipSync, load_onnx_lipsync
-from avatar.pipeline import blendshapes, lipsync_network, sample_clip
-from avatar.weights import shipped
+from avatar.models import lipsync_net, load_lipsync, shipped
+from avatar.neural.model import infer
+from avatar.onnx.runtime import OnnxLipSync, onnx_lipsync
+from avatar.pipeline import blendshapes, sample_clip
 
 
 @pytest.fixture
@@ -20,14 +20,14 @@ def home(tmp_path, monkeypatch):
 
 
 def test_onnx_lipsync_matches_torch_across_chunks(home):
-    net = load_model(*shipped("lipsync"))[0]
+    net, sha256 = lipsync_net(), shipped("lipsync")[1]
     rng = np.random.default_rng(0)
     audio = (np.sin(np.arange(16000 * 23) * 0.05) * rng.random(16000 * 23) * 0.3).astype(np.float32)
-    onnx = load_onnx_lipsync(*shipped("lipsync"))
+    onnx = onnx_lipsync(net, sha256)
     assert np.abs(onnx.infer(audio) - infer(net, audio)).max() <= 1e-4  # 23 s: three chunks
     (folder,) = (home / "onnx").iterdir()
     stamp = (folder / "expression.onnx").stat().st_mtime_ns
-    load_onnx_lipsync(*shipped("lipsync"), int8=True)  # cached: nothing exported again
+    onnx_lipsync(net, sha256, int8=True)  # cached: nothing exported again
     assert (folder / "expression.onnx").stat().st_mtime_ns == stamp
     assert not [p for p in (home / "onnx").iterdir() if p.name.startswith(".")]  # no half exports
 
@@ -36,7 +36,7 @@ def test_backend_onnx_end_to_end(home):
     torch_cfg = load_config(overrides={"lipsync": "neural"})
     onnx_cfg = load_config(overrides={"lipsync": "neural", "backend": "onnx"})
     int8_cfg = load_config(overrides={"lipsync": "neural", "backend": "onnx", "precision": "int8"})
-    assert isinstance(lipsync_network(onnx_cfg), OnnxLipSync)
+    assert isinstance(load_lipsync(onnx_cfg), OnnxLipSync)
     clip = sample_clip()[0]
     want = blendshapes(clip, cfg=torch_cfg)[0]
     got = blendshapes(clip, cfg=onnx_cfg)[0]
@@ -65,7 +65,7 @@ def test_precision_must_fit_backend_and_device(overrides, message):
 def test_fp16_without_a_gpu_is_refused():
     cfg = load_config(overrides={"device": "auto", "precision": "fp16"})
     with pytest.raises(AvatarError, match="fp16 needs a CUDA GPU"):
-        lipsync_network(cfg)
+        load_lipsync(cfg)
 
 
 def test_an_unwritable_cache_is_one_line(tmp_path, monkeypatch, capsys):

@@ -7,11 +7,8 @@ import pytest
 
 from avatar.config import load_config
 from avatar.expression.channels import CHANNEL_INDEX
-from avatar.motion.model import load_motion
-from avatar.neural.model import load_model
 from avatar.pipeline import animate, prepare_audio
-from avatar.stream.core import AvatarStream
-from avatar.weights import shipped
+from avatar.stream.core import AvatarStream, live_networks
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 JAW = CHANNEL_INDEX["jawOpen"]
@@ -19,7 +16,7 @@ JAW = CHANNEL_INDEX["jawOpen"]
 
 @pytest.fixture(scope="module")
 def nets():
-    return load_model(*shipped("lipsync"))[0], load_motion(str(shipped("motion")[0]))
+    return live_networks()
 
 
 @pytest.fixture(scope="module")
