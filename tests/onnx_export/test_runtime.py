@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 import torch
 
+from avatar.audio import FrameClock
 from avatar.config import load_config
 from avatar.errors import AvatarError, ConfigError
 from avatar.models import lipsync_net, load_lipsync, shipped
 from avatar.neural.model import infer
 from avatar.onnx.runtime import OnnxLipSync, onnx_lipsync
-from avatar.pipeline import blendshapes, sample_clip
+from avatar.pipeline import blendshapes, prepare_audio, sample_clip
 
 
 @pytest.fixture
@@ -45,6 +46,15 @@ def test_backend_onnx_end_to_end(home):
     small = blendshapes(clip, cfg=int8_cfg)[0]
     jaw = 25
     assert np.corrcoef(small.expression[:, jaw], want.expression[:, jaw])[0, 1] >= 0.98
+
+
+def test_backend_onnx_follows_the_configured_fps(home):
+    clip = sample_clip()[0]
+    torch_cfg = load_config(overrides={"lipsync": "neural", "model.fps": 25})
+    onnx_cfg = load_config(overrides={"lipsync": "neural", "backend": "onnx", "model.fps": 25})
+    want, got = blendshapes(clip, cfg=torch_cfg)[0], blendshapes(clip, cfg=onnx_cfg)[0]
+    assert got.num_frames == want.num_frames == FrameClock(25).num_frames(len(prepare_audio(clip, onnx_cfg)))
+    assert np.abs(got.expression - want.expression).max() <= 1e-3
 
 
 @pytest.mark.parametrize(
