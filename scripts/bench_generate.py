@@ -22,12 +22,12 @@ import torch
 
 from avatar.audio import load_audio
 from avatar.config import load_config
+from avatar.eval.render import neutral
 from avatar.generate import generate
 from avatar.lipsync import PhoneticLipSync
 from avatar.pipeline import prepare_audio, sample_clip
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
-from avatar.render.checks import neutral
 
 
 def renderer_ms(renderer: Renderer, expression: np.ndarray, batch: int = 8, repeats: int = 3) -> float:

@@ -15,9 +15,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from avatar.eval.render import blink_ear, jaw_sweep, measured_yaw, neutral_psnr
 from avatar.portrait import default_avatar, enroll
 from avatar.render import Renderer
-from avatar.render.checks import blink_ear, jaw_sweep, measured_yaw, neutral_psnr
 
 
 def main() -> None:

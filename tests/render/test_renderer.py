@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from avatar.render.checks import blink_ear, face_mesh, jaw_sweep, measured_yaw, neutral, neutral_psnr
+from avatar.eval.render import blink_ear, face_mesh, jaw_sweep, measured_yaw, neutral, neutral_psnr
 
 NAMES = ("astronaut", "hopper")
 

@@ -12,7 +12,7 @@ from scipy.stats import spearmanr
 
 from ..expression.channels import CHANNEL_INDEX
 from ..portrait import detect_faces, eye_aspect_ratio, inner_lip_gap
-from .renderer import Renderer
+from ..render import Renderer
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
