@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..audio import SAMPLE_RATE
 from ..lipsync.phones import Phone, fill_silence
 from . import effects, nonspeech
-from .timeline import SAMPLE_RATE, Insert, pauses, speech_mask, splice
+from .timeline import Insert, pauses, speech_mask, splice
 
 SPEED_SHARE, SPEED = 0.5, (0.9, 1.1)
 LEAD_S, TRAIL_S = (0.05, 1.0), (0.05, 1.0)

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import clean_audio
+from ..audio import SAMPLE_RATE, clean_audio
 from ..config import PhoneticConfig
 from ..errors import AlignmentError, AvatarError
 from ..lipsync.phones import SILENCE, Phone
 from . import files, nonspeech
 from .augment import augment
 from .babble import babble
-from .labels import PHONE_INDEX, SAMPLE_RATE, fit_to_speech, phone_track, phones_from_espeak, targets
+from .labels import PHONE_INDEX, fit_to_speech, phone_track, phones_from_espeak, targets
 from .text import utterance_text
 from .voices import pick_voice, speak
 
