@@ -50,16 +50,54 @@ def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.nd
     return audio
 
 
-def audio_duration(path: str | os.PathLike) -> float:
+def audio_duration(path: str | os.PathLike, limit_s: float | None = None) -> float:
     """Duration of the audio track in seconds, from the container header when it has one.
 
-    Exact for wav and flac, an estimate for some compressed formats (mp3 without a header);
-    decodes the file only when the container records no duration.
+    Exact for wav and flac, an estimate for some compressed formats (mp3 without a header).
+    When the container records no duration the file is decoded frame by frame, keeping no
+    samples (memory stays flat however long it is); with ``limit_s``, decoding stops as soon as
+    the audio is known to last longer, and what was decoded so far (over ``limit_s``) is returned.
     """
     path = _check_path(path)
     with _open(path) as container:
-        seconds = _header_seconds(container, _audio_stream(container, path))
-    return seconds if seconds is not None else len(load_audio(path)) / SAMPLE_RATE
+        stream = _audio_stream(container, path)
+        seconds = _header_seconds(container, stream)
+        if seconds is None:
+            seconds = _decoded_seconds(container, stream, path, limit_s)
+    return seconds
+
+
+def _decoded_seconds(
+    container: av.container.InputContainer,
+    stream: av.audio.stream.AudioStream,
+    path: Path,
+    limit_s: float | None,
+) -> float:
+    """Seconds of audio in ``stream``, counted while decoding; stops once past ``limit_s``."""
+    samples: dict[int, int] = {}  # per sample rate (it may change mid-file)
+    first_error: Exception | None = None
+
+    def seconds() -> float:
+        return sum(n / rate for rate, n in samples.items())
+
+    try:
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except (av.error.FFmpegError, ValueError) as exc:  # skipped, as load_audio does
+                first_error = first_error or exc
+                continue
+            for frame in frames:
+                samples[frame.sample_rate] = samples.get(frame.sample_rate, 0) + frame.samples
+            if limit_s is not None and seconds() > limit_s:
+                break
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise AudioError(f"cannot decode audio in {path}: {_reason(exc)}") from None
+    if not any(samples.values()):
+        if first_error is not None:
+            raise AudioError(f"cannot decode audio in {path}: {_reason(first_error)}")
+        raise AudioError(f"no audio samples in {path}")
+    return seconds()
 
 
 def _check_path(path: str | os.PathLike) -> Path:

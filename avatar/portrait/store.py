@@ -50,6 +50,14 @@ def sanitize_name(text: str) -> str:
     return name[:MAX_NAME_LEN].rstrip("_-")
 
 
+class UnknownAvatarError(AvatarError):
+    """No enrolled avatar of that name: never enrolled, or deleted (perhaps while being read)."""
+
+
+class BuiltinAvatarError(AvatarError):
+    """The built-in avatar cannot be removed or replaced."""
+
+
 def _check_name(name: str) -> str:
     normal = name.strip().lower()
     if len(normal) > MAX_NAME_LEN or not _NAME.fullmatch(normal):
@@ -60,23 +68,30 @@ def _check_name(name: str) -> str:
     return normal
 
 
-def enroll(image_path: str | Path, name: str | None = None) -> Avatar:
+def enroll(image_path: str | Path, name: str | None = None, source: str | None = None) -> Avatar:
     """Enroll a portrait photo as an avatar (or return the cached one) and return it.
 
     ``name`` defaults to the file name without extension, made safe (``My Photo.JPG`` ->
-    ``my_photo``). The same photo under the same name is a cache hit; a different photo under an
+    ``my_photo``), or to ``avatar_`` and the start of the photo's SHA-256 if nothing of the name
+    survives (``.jpg``, ``名前.jpg``). ``source`` is the file name to record and derive the name
+    from, when the photo's own (``image_path``) is not the one to go by (an upload's temporary
+    copy). The same photo under the same name is a cache hit; a different photo under an
     existing name replaces it. Raises ImageError for unusable photos, AvatarError for bad names.
     """
-    return enroll_or_load(image_path, name)[0]
+    return enroll_or_load(image_path, name, source)[0]
 
 
-def enroll_or_load(image_path: str | Path, name: str | None = None) -> tuple[Avatar, bool]:
+def enroll_or_load(
+    image_path: str | Path, name: str | None = None, source: str | None = None
+) -> tuple[Avatar, bool]:
     """Like :func:`enroll`, also saying whether the avatar came from the cache."""
     path = Path(image_path)
     check_readable(path)
     sha256 = file_sha256(path)
+    source = path.name if source is None else source
     if name is None:  # from the file name, or the content if nothing of the name survives
-        name = sanitize_name(path.stem) or f"avatar_{sha256[:8]}"
+        stem = source.rsplit(".", 1)[0] if "." in source else source
+        name = sanitize_name(stem) or f"avatar_{sha256[:8]}"
     name = _check_name(name)
     if name == BUILTIN:
         raise AvatarError(f"'{BUILTIN}' is the built-in avatar's name; choose another with --name")
@@ -89,9 +104,9 @@ def enroll_or_load(image_path: str | Path, name: str | None = None) -> tuple[Ava
         except AvatarError as exc:
             log.info("%s; enrolling again", exc)
     elif meta is not None:
-        log.info("replacing avatar '%s' (was %s, now %s)", name, meta.get("source"), path.name)
+        log.info("replacing avatar '%s' (was %s, now %s)", name, meta.get("source"), source)
 
-    avatar = build_avatar(read_image(path), name, path, sha256)
+    avatar = build_avatar(read_image(path), name, path.with_name(source or path.name), sha256)
     _sweep_stale()
     write_bundle(avatar, folder)
     return avatar, False
@@ -123,8 +138,13 @@ def load_avatar(name: str) -> Avatar:
         return default_avatar()
     folder = _avatars_dir() / name
     if not (folder / META_FILE).exists():
-        raise AvatarError(_unknown(name))
-    return read_bundle(folder, name)
+        raise UnknownAvatarError(_unknown(name))
+    try:
+        return read_bundle(folder, name)
+    except AvatarError:
+        if not (folder / META_FILE).exists():  # deleted while it was being read
+            raise UnknownAvatarError(_unknown(name)) from None
+        raise
 
 
 def list_avatars() -> list[dict[str, Any]]:
@@ -154,14 +174,15 @@ def list_avatars() -> list[dict[str, Any]]:
 
 
 def remove_avatar(name: str) -> None:
-    """Delete an enrolled avatar; the built-in one cannot be removed."""
+    """Delete an enrolled avatar; the built-in one cannot be removed (BuiltinAvatarError)."""
     name = _check_name(name)
     if name == BUILTIN:
-        raise AvatarError(f"'{BUILTIN}' is the built-in avatar and cannot be removed")
+        raise BuiltinAvatarError(f"'{BUILTIN}' is the built-in avatar and cannot be removed")
     folder = _avatars_dir() / name
-    if not folder.is_dir():
-        raise AvatarError(_unknown(name))
-    delete_bundle(folder)
+    try:
+        delete_bundle(folder)
+    except FileNotFoundError:  # never there, or another delete took it first
+        raise UnknownAvatarError(_unknown(name)) from None
 
 
 def _bundle_folders() -> list[Path]:

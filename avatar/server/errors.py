@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ..errors import AvatarError
+from ..portrait.store import BuiltinAvatarError, UnknownAvatarError
 from .pool import JobTimeoutError, PoolFullError
 
 log = logging.getLogger("avatar.server")
@@ -20,10 +21,6 @@ _PRIVATE_PATH = re.compile(r"\S*avatar-req-[^/\s]+/")
 
 class TooLargeError(Exception):
     """An upload, an audio clip or a photo over the service's limits (413)."""
-
-
-class NotFoundError(Exception):
-    """A named thing that does not exist (404)."""
 
 
 def _answer(
@@ -44,9 +41,13 @@ def install(app: FastAPI) -> None:
     async def too_large(request: Request, exc: TooLargeError) -> JSONResponse:
         return _answer(request, 413, str(exc))
 
-    @app.exception_handler(NotFoundError)
-    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+    @app.exception_handler(UnknownAvatarError)  # never enrolled, or deleted meanwhile
+    async def not_found(request: Request, exc: UnknownAvatarError) -> JSONResponse:
         return _answer(request, 404, str(exc))
+
+    @app.exception_handler(BuiltinAvatarError)
+    async def builtin(request: Request, exc: BuiltinAvatarError) -> JSONResponse:
+        return _answer(request, 409, str(exc))
 
     @app.exception_handler(PoolFullError)
     async def busy(request: Request, exc: PoolFullError) -> JSONResponse:

@@ -12,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 from ..audio import audio_duration
 from ..config import ServerConfig
 from ..errors import AvatarError
+from ..portrait.store import sanitize_name
 from .errors import TooLargeError
 
 CHUNK = 1 << 20
@@ -41,10 +42,12 @@ def save(upload: UploadFile, folder: Path, stem: str) -> Path:
 
 
 def check_audio(path: Path, limits: ServerConfig) -> float:
-    """The audio's duration in seconds; 422 if it cannot be decoded, 413 if too long."""
-    duration = audio_duration(path)
+    """The audio's duration in seconds; 422 if it cannot be decoded, 413 if too long. A file whose
+    container records no duration is decoded only until it passes the limit (run this off the
+    event loop: decoding up to ``max_audio_s`` takes a while)."""
+    duration = audio_duration(path, limits.max_audio_s)
     if duration > limits.max_audio_s:
-        raise TooLargeError(f"audio lasts {duration:.0f} s: the limit is {limits.max_audio_s:g} s")
+        raise TooLargeError(f"audio lasts at least {duration:.0f} s: the limit is {limits.max_audio_s:g} s")
     return duration
 
 
@@ -53,6 +56,11 @@ def check_image(path: Path, limits: ServerConfig) -> None:
     try:
         with Image.open(path) as image:
             width, height = image.size
+    except Image.DecompressionBombError:  # a header declaring far more pixels than any photo
+        raise TooLargeError(
+            f"the image declares over {Image.MAX_IMAGE_PIXELS * 2 / 1e6:.0f} MP: "
+            f"the limit is {limits.max_image_megapixels:g} MP"
+        ) from None
     except (UnidentifiedImageError, OSError):
         raise AvatarError(
             "the uploaded image is not a picture this service reads (jpg, png, webp, bmp)"
@@ -62,3 +70,20 @@ def check_image(path: Path, limits: ServerConfig) -> None:
             f"the image is {width}x{height} ({width * height / 1e6:.1f} MP): "
             f"the limit is {limits.max_image_megapixels:g} MP"
         )
+
+
+def client_filename(filename: str | None) -> str:
+    """An uploaded file's own name made safe to store and show: its stem reduced to a-z, 0-9,
+    _ and - (possibly to nothing), and its extension if it is a known one."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    suffix = f".{ext.lower()}"
+    return sanitize_name(stem) + (suffix if suffix in SAFE_SUFFIXES else "")
+
+
+def is_multipart(content_type: str | None) -> bool:
+    """Whether a Content-Type header says multipart/form-data (any case, parameters ignored)."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "multipart/form-data"

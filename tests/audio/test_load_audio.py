@@ -212,3 +212,18 @@ def test_builtin_sample_clip():
     assert 4.0 <= len(x) / SAMPLE_RATE <= 6.0
     assert sf.info(assets / "sample.wav").samplerate == 16000
     assert "brave whales" in (assets / "sample.txt").read_text()
+
+
+def test_audio_duration_without_a_header_decodes_only_up_to_the_limit(tmp_path):
+    path = tmp_path / "live.webm"  # Opus written as a live WebM: no duration recorded anywhere
+    tone = (3000 * np.sin(2 * np.pi * 220 * np.arange(48000 * 20) / 48000)).astype(np.int16)[None]
+    with av.open(str(path), "w", format="webm", options={"live": "1"}) as out:
+        opus = out.add_stream("libopus", rate=48000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(tone, format="s16", layout="mono")
+        frame.sample_rate = 48000
+        out.mux([*opus.encode(frame), *opus.encode(None)])
+    with av.open(str(path)) as container:
+        assert container.duration is None and container.streams.audio[0].duration is None
+    assert audio_duration(path) == pytest.approx(len(load_audio(path)) / SAMPLE_RATE, abs=1e-3)
+    assert audio_duration(path) == pytest.approx(20.0, abs=0.05)
+    assert 5.0 < audio_duration(path, limit_s=5.0) < 5.5  # stopped just past the limit

@@ -79,7 +79,6 @@ def test_generate_mp4(client, speech, tmp_path):
         ({"emotion": "joy"}, "unknown emotion"),
         ({"lipsync": "magic"}, "lipsync"),
         ({"seed": -1}, "seed"),
-        ({"avatar": "nobody"}, "nobody"),
     ],
 )
 def test_bad_options_are_422(client, speech, fields, needle):

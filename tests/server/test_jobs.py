@@ -30,9 +30,9 @@ def test_request_options_keep_the_server_settings():
 
 def test_bad_request_options_name_the_key():
     base = load_config(env={})
-    with pytest.raises(ConfigError, match="controls.head_motion"):
+    with pytest.raises(ConfigError, match=r"controls\.head_motion"):
         request_config(base, {"controls.head_motion": 5})
-    with pytest.raises(ConfigError, match="unknown config key: controls.nope"):
+    with pytest.raises(ConfigError, match=r"unknown config key: controls\.nope"):
         request_config(base, {"controls.nope": 1})
 
 

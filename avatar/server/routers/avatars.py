@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
 from ...portrait import enroll, list_avatars, remove_avatar
 from .. import uploads
 from ..deps import Authorized, Ready, State
-from ..errors import NotFoundError
 
 router = APIRouter(prefix="/avatars", tags=["avatars"], dependencies=[Authorized])
 
@@ -35,23 +35,18 @@ async def post_avatar(
     state: State,
     models: Ready,
     image: Annotated[UploadFile, File(description="portrait photo: jpg, png, webp or bmp")],
-    name: Annotated[str | None, Form(description="id to give it (default: from the file name)")] = None,
+    name: Annotated[
+        str | None, Form(description="id to give it (default: from the file name, else from the photo)")
+    ] = None,
 ) -> AvatarInfo:
     folder = uploads.workdir()
     try:
-        path = uploads.save(image, folder, _stem(image.filename))
-        uploads.check_image(path, state.cfg.inference.server)
-        avatar = await state.pool.run(enroll, path, name)
+        path = await asyncio.to_thread(uploads.save, image, folder, "photo")
+        await asyncio.to_thread(uploads.check_image, path, state.cfg.inference.server)
+        avatar = await state.pool.run(enroll, path, name, uploads.client_filename(image.filename))
     finally:
         uploads.remove(folder)
-    return AvatarInfo(id=avatar.name, builtin=False, source=image.filename)
-
-
-def _stem(filename: str | None) -> str:
-    """The photo's own name (the default avatar id), reduced to safe characters."""
-    from ...portrait.store import sanitize_name
-
-    return sanitize_name((filename or "photo").rsplit("/", 1)[-1].rsplit(".", 1)[0]) or "photo"
+    return AvatarInfo(id=avatar.name, builtin=False, source=avatar.meta.get("source"))
 
 
 @router.delete(
@@ -61,10 +56,5 @@ def _stem(filename: str | None) -> str:
     responses={404: {"description": "no such avatar"}, 409: {"description": "the built-in avatar"}},
 )
 def delete_avatar(avatar_id: str) -> Response:
-    known = {a["name"]: a for a in list_avatars()}
-    if avatar_id not in known:
-        raise NotFoundError(f"no avatar '{avatar_id}'")
-    if known[avatar_id]["builtin"]:
-        raise HTTPException(409, f"'{avatar_id}' is the built-in avatar and cannot be deleted")
-    remove_avatar(avatar_id)
+    remove_avatar(avatar_id)  # UnknownAvatarError: 404, BuiltinAvatarError: 409
     return Response(status_code=204)

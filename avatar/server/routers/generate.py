@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -17,7 +18,7 @@ from ..deps import Authorized, Ready, State
 
 def multipart_only(request: Request) -> None:
     """415 for anything but a multipart form, before the fields are checked."""
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    if not uploads.is_multipart(request.headers.get("content-type")):
         raise HTTPException(415, "send multipart/form-data with an 'audio' file field")
 
 
@@ -75,12 +76,13 @@ async def post_generate(
     cfg = jobs.request_config(state.cfg, options.overrides())
     folder = uploads.workdir()
     try:
-        audio_path = uploads.save(audio, folder, "audio")
-        uploads.check_audio(audio_path, limits)
+        # Off the event loop: copying 50 MB, or decoding audio up to the limit, takes a while.
+        audio_path = await asyncio.to_thread(uploads.save, audio, folder, "audio")
+        await asyncio.to_thread(uploads.check_audio, audio_path, limits)
         image_path = None
         if image is not None:
-            image_path = uploads.save(image, folder, "photo")
-            uploads.check_image(image_path, limits)
+            image_path = await asyncio.to_thread(uploads.save, image, folder, "photo")
+            await asyncio.to_thread(uploads.check_image, image_path, limits)
         out = await state.pool.run(
             jobs.run_generate,
             *(
