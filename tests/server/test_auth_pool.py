@@ -67,3 +67,30 @@ def test_pool_refuses_when_full_and_times_out():
         pool.shutdown()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("authorization", [None, b"Bearer wrong", b"Basic s3cret"])
+def test_a_wrong_key_is_refused_before_the_body_is_read(locked, authorization):
+    body_size, chunk = 1 << 20, 1 << 16  # under the 2 MB limit: only the key can refuse it
+    read, sent = [], []
+
+    async def receive():
+        read.append(chunk)
+        return {"type": "http.request", "body": b"\0" * chunk, "more_body": sum(read) < body_size}
+
+    async def send(message):
+        sent.append(message)
+
+    headers = [
+        (b"content-type", b"multipart/form-data; boundary=x"),
+        (b"content-length", str(body_size).encode()),
+    ] + ([(b"authorization", authorization)] if authorization else [])
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/generate", "raw_path": b"/generate", "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+    }  # fmt: skip
+    asyncio.run(locked.app(scope, receive, send))
+    assert sent[0]["status"] == 401 and (b"www-authenticate", b"Bearer") in sent[0]["headers"]
+    assert b"API key" in sent[1]["body"]
+    assert read == []  # not one byte of the body was taken
