@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from .controls import Controls
 from .errors import ConfigError
 
 ENV_PREFIX = "AVATAR_"
@@ -93,22 +94,8 @@ class FilterConfig(_Strict):
     gaze: FilterBand
 
 
-class ControlsConfig(_Strict):
-    seed: int = Field(ge=0)
-    head_motion: float = Field(ge=0.0, le=2.0)
-    still: bool
-    blink: bool
-    gaze: Literal["natural", "camera"]
-    expression_scale: float = Field(ge=0.0, le=2.0)
-    emotion: str
-    emotion_strength: float = Field(ge=0.0, le=1.0)
-
-    @field_validator("emotion")
-    @classmethod
-    def _known_emotion(cls, value: str) -> str:
-        from .expression.emotions import check_emotion
-
-        return check_emotion(value)
+class ControlsConfig(Controls, _Strict):
+    """The user's controls; the schema is avatar/controls.py (shared with the CLI and the API)."""
 
 
 class ServerConfig(_Strict):

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..motion.controls import ControlOptions
+from ..controls import ControlOptions
 
 MAGIC = b"AVF1"
 FRAME_HEADER = struct.Struct("<4sIdI")  # magic, index, pts, frames dropped so far: 20 bytes

@@ -10,8 +10,8 @@ from fastapi.responses import FileResponse
 from pydantic import Field, field_validator
 from starlette.background import BackgroundTask
 
+from ...controls import ControlOptions
 from ...generate import SIZES
-from ...motion.controls import ControlOptions
 from .. import jobs, uploads
 from ..deps import Authorized, Ready, State
 

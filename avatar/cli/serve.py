@@ -1,0 +1,40 @@
+"""``avatar serve``: run the HTTP service."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from .common import add_common, config_from_args
+
+
+def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
+    """Add ``serve`` to ``commands``."""
+    parser = commands.add_parser(
+        name,
+        help=text,
+        description="Run the FastAPI service with uvicorn. Settings: the 'server' section of "
+        "configs/inference.yaml; set AVATAR_API_KEY to require 'Authorization: Bearer <key>'.",
+    )
+    parser.add_argument("--host", help="address to listen on (config: server.host)")
+    parser.add_argument("--port", type=int, help="port (config: server.port)")
+    add_common(parser, example="server.workers=4")
+    return parser
+
+
+def run(args: argparse.Namespace) -> None:
+    """Serve until interrupted."""
+    import uvicorn
+
+    from ..server.app import create_app
+
+    cfg = config_from_args(args)
+    limits = cfg.inference.server
+    logging.getLogger("avatar.server").setLevel(logging.WARNING if args.quiet else logging.INFO)
+    uvicorn.run(
+        create_app(cfg),
+        host=args.host or limits.host,
+        port=args.port or limits.port,
+        log_level="warning" if args.quiet else "info",
+        access_log=False,  # the app logs one JSON line per request, with its request id
+    )
