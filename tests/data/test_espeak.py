@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from avatar.audio import clean_audio
+from avatar.data import words
 from avatar.data.espeak import EspeakRequest, synthesize
 from avatar.data.ipa import IPA_TO_ARPABET, LANGUAGE_OVERRIDES, LONG_VOWELS, to_arpabet
 from avatar.data.labels import fit_to_speech, phones_from_espeak
 from avatar.data.voices import ESPEAK_VOICES, Prosody, Voice, speak
-from avatar.data.words import languages, vocabulary
 from avatar.lipsync.phones import ARPABET, SILENCE
 
 GERMAN = "Der Vater bringt dem Kind ein Buch. Und fünf Blumen mit."  # a pause between the sentences
@@ -67,7 +67,7 @@ def test_every_phoneme_of_our_words_is_mapped():
     english = "the quick brown fox jumps over my lazy dog while five whales sing, joy, pleasure, church"
     requests = [
         EspeakRequest(
-            " ".join(vocabulary(language) if language in languages() else english.split()), voice, 175, 50
+            " ".join(words.vocabulary(language) if language != "en" else english.split()), voice, 175, 50
         )
         for language, voices in ESPEAK_VOICES.items()
         for voice in voices
