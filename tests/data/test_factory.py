@@ -96,6 +96,7 @@ def test_mouth_is_shut_in_silence(dataset):
     assert checked > 10
 
 
+@pytest.mark.slow
 @pytest.mark.needs_tts
 def test_deterministic_for_a_seed_whatever_the_jobs(dataset, tmp_path, cfg):
     again = tmp_path / "again"
