@@ -28,15 +28,11 @@ class _Strict(BaseModel):
 
 
 class ModelConfig(_Strict):
-    """Architecture of the pipeline (``configs/model.yaml``)."""
+    """What the pipeline is built to (``configs/model.yaml``): the video frame rate. The
+    networks' architecture lives in their checkpoints (avatar/models.py); the sample rate is
+    fixed (avatar.audio.SAMPLE_RATE)."""
 
-    speech_encoder: Literal["wav2vec2"]
-    expression_model: Literal["transformer"]
-    motion_model: Literal["mlp"]
-    renderer: Literal["neural"]
     fps: int = Field(ge=1, le=120)
-    sample_rate: Literal[16000]
-    expression_dim: Literal[64]
 
 
 class AudioConfig(_Strict):

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from avatar.animation import Animation
-from avatar.audio import FrameClock, clean_audio, load_audio, speech_regions
+from avatar.audio import SAMPLE_RATE, FrameClock, clean_audio, load_audio, speech_regions
 from avatar.config import load_config
 from avatar.export import save_animation
 from avatar.lipsync import animate_phones
@@ -41,7 +41,7 @@ def main() -> None:
     cfg = load_config()
     path, text = sample_clip()
     unit = np.concatenate([load_audio(path), np.zeros(8000, np.float32)])
-    clock = FrameClock(cfg.model.fps, cfg.model.sample_rate)
+    clock = FrameClock(cfg.model.fps, SAMPLE_RATE)
     for minutes in args.minutes:
         reps = max(1, round(minutes * 60 * 16000 / len(unit)))
         audio = np.tile(unit, reps)

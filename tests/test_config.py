@@ -8,10 +8,6 @@ from avatar.errors import ConfigError
 
 def test_defaults_carry_the_seed_keys():
     cfg = load_config(env={})
-    assert cfg.model.speech_encoder == "wav2vec2"
-    assert cfg.model.expression_model == "transformer"
-    assert cfg.model.motion_model == "mlp"
-    assert cfg.model.renderer == "neural"
     assert cfg.model.fps == 30
     assert cfg.inference.device in ("cpu", "cuda", "auto")
     assert cfg.inference.precision == "fp32"
@@ -59,14 +55,26 @@ def test_unknown_yaml_key_is_rejected(tmp_path):
         load_config(config_dir=tmp_path, env={})
 
 
+def _without(name: str, key: str, folder) -> None:
+    text = (default_config_dir() / name).read_text()
+    (folder / name).write_text("\n".join(line for line in text.splitlines() if not line.startswith(key)))
+
+
 def test_missing_yaml_key_is_rejected(tmp_path):
-    shutil.copy(default_config_dir() / "inference.yaml", tmp_path / "inference.yaml")
-    text = (default_config_dir() / "model.yaml").read_text()
-    (tmp_path / "model.yaml").write_text(
-        "\n".join(line for line in text.splitlines() if not line.startswith("fps"))
-    )
-    with pytest.raises(ConfigError, match=r"model\.yaml: fps"):
+    shutil.copy(default_config_dir() / "model.yaml", tmp_path / "model.yaml")
+    _without("inference.yaml", "batch_size", tmp_path)
+    with pytest.raises(ConfigError, match=r"inference\.yaml: batch_size: Field required"):
         load_config(config_dir=tmp_path, env={})
+    shutil.copy(default_config_dir() / "inference.yaml", tmp_path / "inference.yaml")
+    _without("model.yaml", "fps", tmp_path)  # its only key: nothing left but comments
+    with pytest.raises(ConfigError, match=r"model\.yaml: expected a mapping"):
+        load_config(config_dir=tmp_path, env={})
+
+
+def test_model_yaml_holds_only_what_is_read():
+    assert set(load_config(env={}).model.model_dump()) == {"fps"}
+    with pytest.raises(ConfigError, match=r"unknown config key: model\.sample_rate"):
+        load_config({"model.sample_rate": 16000}, env={})
 
 
 def test_broken_yaml_is_a_config_error(tmp_path):

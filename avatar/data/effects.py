@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.signal import fftconvolve, resample_poly
 
-SAMPLE_RATE = 16000
+from ..audio import SAMPLE_RATE
 
 
 def speed_ratio(factor: float) -> Fraction:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..audio import FrameClock
+from ..audio import FPS, SAMPLE_RATE, FrameClock
 from ..config import PhoneticConfig
 from ..errors import AlignmentError
 from ..lipsync.animator import animate_phones
 from ..lipsync.phones import ARPABET, SILENCE, Phone, fill_silence
 from .ipa import to_arpabet
 
-SAMPLE_RATE = 16000
 PHONE_RATE = 50  # Hz: 20 ms frames, 320 samples, the hop of wav2vec2-style encoders
-FPS = 30
 PHONE_LABELS: tuple[str, ...] = (*ARPABET, SILENCE)  # phones50 holds indices into this; SIL = 39
 PHONE_INDEX = {name: i for i, name in enumerate(PHONE_LABELS)}
 MAX_PHONE_S = 0.7  # a sounding phone longer than this means the alignment slipped

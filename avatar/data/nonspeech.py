@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-SAMPLE_RATE = 16000
+from ..audio import SAMPLE_RATE
+
 NOISE_COLOURS = {"white": 0.0, "pink": 1.0, "brown": 2.0}  # power falls as 1/f**exponent
 _LOWEST_HZ = 20.0  # pink and brown noise are flat below this (no DC, no endless rumble)
 

@@ -10,9 +10,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..audio import SAMPLE_RATE
 from ..lipsync.phones import SILENCE, Phone, fill_silence
-
-SAMPLE_RATE = 16000
 
 
 @dataclass(frozen=True)

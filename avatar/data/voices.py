@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import SAMPLE_RATE
 from ..errors import AvatarError
 from . import espeak
 
-SAMPLE_RATE = 16000
 LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl")
 ESPEAK_VOICES: dict[str, tuple[str, ...]] = {
     "en": ("en-us", "en"),  # American, British

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import SAMPLE_RATE
 from ..config import Config
 from ..lipsync import ExpressionSource, PhoneticLipSync
 from ..pipeline import prepare_audio
@@ -50,7 +51,7 @@ def evaluate_clip(
     fps = video_fps(video)
     centers = np.asarray(times) + 0.5 / fps  # compare frames at the middle of their display time
     audio = prepare_audio(video, cfg)
-    rate = cfg.model.sample_rate
+    rate = SAMPLE_RATE
 
     def measured(expression: np.ndarray) -> np.ndarray:
         """The rendered avatar's mouth opening at the video's frame centres."""

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..animation import Animation
-from ..audio import FrameClock, speech_mask, speech_regions
+from ..audio import SAMPLE_RATE, FrameClock, speech_mask, speech_regions
 from ..config import Config
 from ..errors import AvatarError
 from ..expression.channels import CHANNEL_INDEX
@@ -170,7 +170,7 @@ def _evaluate_clip(
 ) -> dict[str, Any]:
     fps = cfg.model.fps
     audio = prepare_audio(path, cfg)
-    num_frames = FrameClock(fps=fps, sample_rate=cfg.model.sample_rate).num_frames(len(audio))
+    num_frames = FrameClock(fps=fps, sample_rate=SAMPLE_RATE).num_frames(len(audio))
     tested = source(audio, None)
     n = min(num_frames, len(tested.expression))  # a model may be a frame short or long at the end
     jaw = tested.expression[:n, _JAW]
@@ -210,7 +210,7 @@ def _evaluate_clip(
     return {
         "audio": str(path),
         "name": path.name,
-        "duration_s": round(len(audio) / cfg.model.sample_rate, 3),
+        "duration_s": round(len(audio) / SAMPLE_RATE, 3),
         "num_frames": num_frames,
         "transcript": text is not None,
         "reference_method": ref_method,

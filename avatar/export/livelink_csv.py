@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..animation import Animation
+from ..audio import FPS
 from ..expression.channels import ARKIT_BLENDSHAPES, NUM_ARKIT
 
 POSE_COLUMNS = (
@@ -56,7 +57,7 @@ def write_livelink_csv(anim: Animation, path: Path) -> None:
             writer.writerow([timecode(i, anim.fps), BLENDSHAPE_COUNT, *values])
 
 
-def read_livelink_csv(path: Path, fps: int = 30) -> Animation:
+def read_livelink_csv(path: Path, fps: int = FPS) -> Animation:
     """Read a Live Link Face CSV back (ARKit channels and head/eye angles; articulators zero)."""
     with open(path, newline="") as f:
         rows = list(csv.reader(f))

@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..audio import SAMPLE_RATE
 from ..errors import AlignmentError
 from .phones import PHONE_FRAME_S, SILENCE, Phone, fill_silence, frame_time, normalize_label
 from .text import guess_pronunciation, normalize_transcript
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
 Progress = Callable[[float], None]  # called with seconds of audio just processed
 
 

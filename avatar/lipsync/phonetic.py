@@ -6,7 +6,7 @@ import logging
 
 import numpy as np
 
-from ..audio import FrameClock, speech_regions
+from ..audio import SAMPLE_RATE, FrameClock, speech_regions
 from ..config import Config
 from ..errors import AlignmentError
 from . import aligner
@@ -26,13 +26,13 @@ class PhoneticLipSync:
 
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
-        self.clock = FrameClock(fps=cfg.model.fps, sample_rate=cfg.model.sample_rate)
+        self.clock = FrameClock(fps=cfg.model.fps, sample_rate=SAMPLE_RATE)
 
     def __call__(
         self, audio: np.ndarray, text: str | None = None, progress: ProgressFn | None = None
     ) -> LipSync:
         """Animate 16 kHz mono ``audio``; ``text`` is its transcript, if known."""
-        duration = len(audio) / self.cfg.model.sample_rate
+        duration = len(audio) / SAMPLE_RATE
         phones, method = None, "forced-alignment"
         if text is not None and text.strip():
             done = 0.0

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..audio import FrameClock, speech_mask, speech_regions
+from ..audio import SAMPLE_RATE, FrameClock, speech_mask, speech_regions
 from ..config import Config
 
-SAMPLE_RATE = 16000
 WINDOW = 800  # samples: 50 ms analysis window centred on each frame
 FLOOR_DBFS, SPAN_DB = -60.0, 40.0  # loudness -60 dBFS -> 0, -20 dBFS (the speech target) -> 1
 F0_MIN_HZ, F0_MAX_HZ = 60.0, 400.0

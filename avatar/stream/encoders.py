@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from ..audio import FPS
 from ..video.writer import yuv420_frame
 from .core import StreamFrame
 from .protocol import pack_frame
@@ -54,7 +55,7 @@ class H264:
     (codec "avc1.42E01E"), anything else with an H.264 decoder fed the units in order.
     """
 
-    def __init__(self, size: int, fps: int = 30) -> None:
+    def __init__(self, size: int, fps: int = FPS) -> None:
         self.codec = av.CodecContext.create("libx264", "w")
         self.codec.width = self.codec.height = size
         self.codec.pix_fmt = "yuv420p"
@@ -80,7 +81,7 @@ class H264:
         return pack_frame(frame.index, frame.pts, dropped, _params(frame), data)
 
 
-def frame_encoder(fmt: str, size: int, fps: int = 30) -> FrameEncoder:
+def frame_encoder(fmt: str, size: int, fps: int = FPS) -> FrameEncoder:
     """The encoder for a stream's ``format``: "jpeg", "h264" or "params"."""
     if fmt == "h264":
         return H264(size, fps)

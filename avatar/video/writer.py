@@ -23,6 +23,7 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
+from ..audio import FPS, SAMPLE_RATE
 from ..errors import OutputError
 from .soundtrack import Soundtrack
 
@@ -59,9 +60,9 @@ class VideoWriter:
         self,
         path: str | os.PathLike,
         size: int | tuple[int, int],
-        fps: int = 30,
+        fps: int = FPS,
         audio: np.ndarray | None = None,
-        audio_rate: int = 16000,
+        audio_rate: int = SAMPLE_RATE,
         crf: int = 20,
         preset: str = "veryfast",
         threads: int = 0,

@@ -9,6 +9,7 @@ import secrets
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from ...audio import SAMPLE_RATE
 from ...errors import AvatarError
 from ...portrait import load_avatar
 from ...render import Renderer
@@ -72,7 +73,7 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
         {
             "type": "ready",
             "fps": stream.fps,
-            "sample_rate": 16000,
+            "sample_rate": SAMPLE_RATE,
             "latency_ms": round(session.latency_s * 1000),
             "format": start.format,
             "size": start.size,
