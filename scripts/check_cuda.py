@@ -24,6 +24,7 @@ import torch
 from avatar.audio import SAMPLE_RATE
 from avatar.config import load_config
 from avatar.device import resolve_device
+from avatar.expression.channels import CHANNEL_INDEX
 from avatar.generate import generate
 from avatar.models import lipsync_net
 from avatar.neural.model import infer
@@ -31,7 +32,7 @@ from avatar.pipeline import sample_clip, sample_speech
 from avatar.portrait import default_avatar
 from avatar.render import Renderer
 
-JAW = 24  # jawOpen, ARKit order
+JAW = CHANNEL_INDEX["jawOpen"]
 
 
 def timed_cuda(fn, repeat: int = 3):

@@ -13,8 +13,9 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from avatar.audio import load_audio
+from avatar.audio import SAMPLE_RATE, load_audio
 from avatar.cli import main
+from avatar.expression.channels import CHANNEL_INDEX
 from avatar.models import lipsync_net, motion_net, shipped
 from avatar.neural.model import infer
 from avatar.portrait import default_avatar
@@ -65,7 +66,7 @@ def test_renderer_matches_torch_within_one_level(exported):
     renderer = Renderer(avatar.image, avatar.landmarks, 256)
     rng = np.random.default_rng(3)
     expression = (rng.random((5, 64)) * 0.4).astype(np.float32)  # every layer: mouth open, lids moving
-    expression[:, 25] = np.linspace(0.0, 0.8, 5)  # jawOpen
+    expression[:, CHANNEL_INDEX["jawOpen"]] = np.linspace(0.0, 0.8, 5)
     expression[1, :2] = 1.0  # a blink
     head = rng.normal(0, 5, (5, 3)).astype(np.float32)
     gaze = rng.normal(0, 10, (5, 2)).astype(np.float32)
@@ -100,9 +101,9 @@ def test_int8_is_smaller_and_close(exported):
         fp32, _ = _weight_bytes(exported / f"{name}.onnx")
         int8, _ = _weight_bytes(exported / f"{name}.int8.onnx")
         assert fp32 >= 3.5 * int8, name
-    audio = load_audio(SPEECH, 16000)
+    audio = load_audio(SPEECH, SAMPLE_RATE)
     full, small = _lipsync(exported, audio), _lipsync(exported, audio, ".int8")
-    jaw = 25
+    jaw = CHANNEL_INDEX["jawOpen"]
     assert np.corrcoef(full[:, jaw], small[:, jaw])[0, 1] >= 0.99
     assert np.abs(full - small).max() < 0.2
 
