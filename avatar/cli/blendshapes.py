@@ -8,12 +8,11 @@ import time
 from pathlib import Path
 
 from .common import (
-    EPILOG,
     PROGRESS_MIN_S,
     Progress,
     add_common,
     add_control_args,
-    add_speech_args,
+    add_speech_parser,
     config_from_args,
     speech,
 )
@@ -21,18 +20,14 @@ from .common import (
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
     """Add ``blendshapes`` to ``commands``."""
-    parser = commands.add_parser(
+    parser = add_speech_parser(
+        commands,
         name,
-        help=text,
-        description=(
-            "Animate speech as 52 ARKit blendshapes (+ 12 speech articulators in JSON) at the "
-            "configured frame rate (30 fps). With a transcript the phones are force-aligned; "
-            "without one they are recognised from the audio."
-        ),
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        text,
+        "Animate speech as 52 ARKit blendshapes (+ 12 speech articulators in JSON) at the configured "
+        "frame rate (30 fps). With a transcript the phones are force-aligned; without one they are "
+        "recognised from the audio.",
     )
-    add_speech_args(parser)
     parser.add_argument(
         "-o",
         "--output",

@@ -52,6 +52,32 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"avatar: error: {where}{message} (see --help)\n")
 
 
+def add_speech_parser(
+    commands: argparse._SubParsersAction, name: str, text: str, description: str
+) -> argparse.ArgumentParser:
+    """A command that animates speech: its parser, with the configuration epilog and
+    ``add_speech_args``; the caller adds its own flags, then the controls and the common ones."""
+    parser = commands.add_parser(
+        name,
+        help=text,
+        description=description,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_speech_args(parser)
+    return parser
+
+
+def add_recipe_parser(
+    commands: argparse._SubParsersAction, name: str, text: str, description: str, example: str
+) -> argparse.ArgumentParser:
+    """A training command: --config (the recipe), --set (``example``), -q and --debug."""
+    parser = commands.add_parser(name, help=text, description=description)
+    parser.add_argument("--config", metavar="FILE", required=True, help="training recipe (YAML)")
+    add_common(parser, device=False, example=example)
+    return parser
+
+
 def add_speech_args(parser: argparse.ArgumentParser) -> None:
     """--audio, --text / --text-file, --lipsync and --model: the speech a command animates."""
     parser.add_argument(

@@ -7,12 +7,11 @@ import sys
 import time
 
 from .common import (
-    EPILOG,
     FRAME_SIZES,
     Progress,
     add_common,
     add_control_args,
-    add_speech_args,
+    add_speech_parser,
     config_from_args,
     speech,
 )
@@ -20,18 +19,14 @@ from .common import (
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
     """Add ``generate`` to ``commands``."""
-    parser = commands.add_parser(
+    parser = add_speech_parser(
+        commands,
         name,
-        help=text,
-        description=(
-            "Make a portrait photo (or the built-in astronaut avatar) speak the audio: an MP4 "
-            "(H.264 yuv420p + AAC, faststart) at the configured frame rate with one frame per "
-            "1/30 s of audio, lip-synced with the phonetic path."
-        ),
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        text,
+        "Make a portrait photo (or the built-in astronaut avatar) speak the audio: an MP4 (H.264 "
+        "yuv420p + AAC, faststart) at the configured frame rate with one frame per 1/30 s of audio, "
+        "lip-synced with the phonetic path.",
     )
-    add_speech_args(parser)
     who = parser.add_mutually_exclusive_group()
     who.add_argument(
         "--image", metavar="PHOTO", help="portrait photo to animate (enrolled and cached on first use)"

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_common, overrides, training_log
+from .common import add_recipe_parser, overrides, training_log
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
     """Add ``train`` to ``commands``."""
-    parser = commands.add_parser(
+    return add_recipe_parser(
+        commands,
         name,
-        help=text,
-        description="Train the neural lip-sync from a recipe (configs/train.yaml; configs/train_tiny.yaml "
+        text,
+        "Train the neural lip-sync from a recipe (configs/train.yaml; configs/train_tiny.yaml "
         "trains a toy network in seconds). Prints held-out figures as it goes and writes the checkpoint.",
+        example="optim.steps=100",
     )
-    parser.add_argument("--config", metavar="FILE", required=True, help="training recipe (YAML)")
-    add_common(parser, device=False, example="optim.steps=100")
-    return parser
 
 
 def run(args: argparse.Namespace) -> None:

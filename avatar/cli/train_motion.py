@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_common, overrides, training_log
+from .common import add_recipe_parser, overrides, training_log
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
     """Add ``train-motion`` to ``commands``."""
-    parser = commands.add_parser(
+    return add_recipe_parser(
+        commands,
         name,
-        help=text,
-        description="Train the motion network from a recipe (configs/train_motion.yaml): prosody of the "
+        text,
+        "Train the motion network from a recipe (configs/train_motion.yaml): prosody of the "
         "synthetic speech, strung into conversations, with targets from the documented generator.",
+        example="steps=100",
     )
-    parser.add_argument("--config", metavar="FILE", required=True, help="training recipe (YAML)")
-    add_common(parser, device=False, example="steps=100")
-    return parser
 
 
 def run(args: argparse.Namespace) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures for the command-line tests: an isolated AVATAR_HOME, and ``cli`` to run a command."""
+"""Fixtures for the command-line tests: ``cli`` to run a command, and a portrait to enroll."""
 
 import argparse
 from pathlib import Path
@@ -11,17 +11,11 @@ from avatar.cli import build_parser, dispatch
 GRACE_HOPPER = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"  # US Navy, public domain
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch) -> Path:
-    """Every test gets its own empty AVATAR_HOME."""
-    path = tmp_path / "home"
-    monkeypatch.setenv("AVATAR_HOME", str(path))
-    return path
-
-
 @pytest.fixture
-def cli(capsys):
-    """``cli(*argv)``: parse and run one command, return its stdout; user errors raise as they are."""
+def cli(capsys, tmp_path, monkeypatch):
+    """``cli(*argv)``: parse and run one command in an empty AVATAR_HOME, return its stdout; user
+    errors raise as they are."""
+    monkeypatch.setenv("AVATAR_HOME", str(tmp_path / "home"))
     parser = build_parser()
 
     def run(*argv) -> str:
