@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -120,13 +121,10 @@ def read_checkpoint(kind: str, checkpoint: Checkpoint = None, device: str = "cpu
 
 def lipsync_net(checkpoint: Checkpoint = None, device: str = "cpu") -> LipSyncNet:
     """The lip-sync network in torch, fp32, eval mode, rebuilt from ``checkpoint`` (default: the
-    shipped weights, SHA-256 checked)."""
+    shipped weights, SHA-256 checked); float16 weights load as float32."""
     from .neural.model import LipSyncDims, LipSyncNet
 
-    payload = read_checkpoint("lipsync", checkpoint, device)
-    model = LipSyncNet(LipSyncDims.from_dict(payload["dims"]))
-    model.load_state_dict(payload["state_dict"])  # float16 shipped weights load as float32
-    return model.to(device).eval()
+    return _rebuild("lipsync", checkpoint, device, lambda dims: LipSyncNet(LipSyncDims.from_dict(dims)))
 
 
 def motion_net(checkpoint: Checkpoint = None) -> MotionNet:
@@ -134,10 +132,18 @@ def motion_net(checkpoint: Checkpoint = None) -> MotionNet:
     ``checkpoint`` (default: the shipped weights, SHA-256 checked)."""
     from .motion.model import MotionDims, MotionNet
 
-    payload = read_checkpoint("motion", checkpoint)
-    model = MotionNet(MotionDims.from_dict(payload["dims"]))
-    model.load_state_dict(payload["state_dict"])
-    return model.eval()
+    return _rebuild("motion", checkpoint, "cpu", lambda dims: MotionNet(MotionDims.from_dict(dims)))
+
+
+def _rebuild(kind: str, checkpoint: Checkpoint, device: str, build: Callable[[dict], nn.Module]) -> Any:
+    payload = read_checkpoint(kind, checkpoint, device)
+    try:
+        model = build(payload["dims"])
+        model.load_state_dict(payload["state_dict"])
+    except (AttributeError, KeyError, TypeError, RuntimeError) as exc:  # another network's dims or weights
+        path = checkpoint_path(kind, checkpoint)[0]
+        raise AvatarError(f"{path} is not a {kind} checkpoint ({exc.__class__.__name__})") from None
+    return model.to(device).eval()
 
 
 def load_lipsync(cfg: Config, checkpoint: Checkpoint = None) -> LipSyncNetwork:

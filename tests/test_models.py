@@ -53,6 +53,8 @@ def test_a_checkpoint_rebuilds_from_its_own_dims(tmp_path):
     torch.save({"state_dict": net.state_dict()}, tmp_path / "bare.pt")
     with pytest.raises(AvatarError, match="not self-describing"):
         models.motion_net(tmp_path / "bare.pt")
+    with pytest.raises(AvatarError, match=r"m\.pt is not a lipsync checkpoint"):
+        models.lipsync_net(path)  # the motion network's
 
 
 def test_save_is_atomic(tmp_path, monkeypatch):
