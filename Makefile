@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= output.mp4
+WHEEL_VENV ?= build/wheel-check
 
-.PHONY: setup demo test lint fixtures eval bench serve k8s-configmap clean
+.PHONY: setup demo test wheel wheel-check lint fixtures eval bench bench-cli serve k8s-configmap clean
 
 setup: $(VENV)/.installed
 
@@ -18,8 +19,28 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(VENV)/bin/avatar generate -o $(OUT) --blendshapes $(basename $(OUT)).csv
 
+## the test suite, then the wheel check: what CI runs (.ci/run -> make test)
 test: setup
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory wheel-check
+
+## dist/avatar-VERSION-py3-none-any.whl: what wheel-check installs and the Docker images ship
+wheel: setup
+	rm -rf dist
+	$(PY) -m pip wheel -q --no-deps -w dist .
+
+## the wheel as a user gets it: installed without -e into a fresh venv and run from a folder
+## outside the checkout (so the checkout cannot be imported), with an empty AVATAR_HOME
+wheel-check: wheel
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install -q dist/avatar-*.whl
+	bin="$(abspath $(WHEEL_VENV))/bin" && cd "$$(mktemp -d)" && export AVATAR_HOME="$$PWD/home" \
+	  && "$$bin/python" -c "import avatar, sys; sys.exit('site-packages' not in avatar.__file__)" \
+	  && "$$bin/avatar" --version \
+	  && "$$bin/avatar" blendshapes -o x.csv \
+	  && "$$bin/avatar" generate -o x.mp4 -q \
+	  && test -s x.csv && test -s x.mp4 && echo "wheel-check: the installed wheel runs (in $$PWD)"
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
@@ -44,6 +65,10 @@ bench: setup
 	$(PY) scripts/bench_phonetic.py
 	$(PY) scripts/bench_generate.py
 
+## start-up time of the avatar command (--version, --help)
+bench-cli: setup
+	$(PY) scripts/bench_cli.py
+
 ## the HTTP service on http://127.0.0.1:8000 (web page /ui/, API docs /docs)
 serve: setup
 	$(VENV)/bin/avatar serve
@@ -53,4 +78,4 @@ k8s-configmap: setup
 	$(PY) scripts/make_k8s_configmap.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info build dist

@@ -1,7 +1,11 @@
-"""Docker and Kubernetes files: valid manifests (offline schemas), configs without drift, and a
-Dockerfile whose set-up is the one CI runs."""
+"""Docker, Kubernetes and the wheel: valid manifests (offline schemas), configs without drift, a
+wheel that holds the whole package, and Docker images that install the wheel CI checks."""
 
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -54,13 +58,69 @@ def test_configmap_carries_the_config_files_verbatim():
         assert text == (ROOT / "configs" / name).read_text(), f"{name} drifted: run make k8s-configmap"
 
 
+def _recipe(target: str) -> str:
+    """The recipe of a Makefile target (its tab-indented lines)."""
+    text = (ROOT / "Makefile").read_text()
+    match = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", text, re.M)
+    assert match, f"no Makefile target {target}"
+    return match.group(1)
+
+
+def test_ci_runs_the_tests_then_checks_the_installed_wheel():
+    assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), re.M)
+    assert "wheel-check" in _recipe("test")
+    check = _recipe("wheel-check")
+    assert "-m venv" in check and "--system-site-packages" not in check
+    assert re.search(r"pip install -q dist/avatar-\*\.whl", check) and " -e " not in check
+    assert 'cd "$$(mktemp -d)"' in check  # run from outside the checkout, which cannot be imported then
+    for command in ('avatar" --version', 'avatar" blendshapes -o x.csv', 'avatar" generate -o x.mp4'):
+        assert command in check, command
+
+
 @pytest.mark.parametrize("name", ["Dockerfile", "Dockerfile.cuda"])
-def test_dockerfile_sets_up_like_ci_runs_as_non_root_and_checks_health(name):
+def test_dockerfile_installs_the_wheel_as_non_root_and_checks_health(name):
     text = (ROOT / name).read_text()
-    assert "RUN make setup" in text  # the step CI runs (.ci/run -> make test -> make setup)
-    assert re.search(r"^USER avatar$", text, re.M) and "useradd" in text
-    assert "HEALTHCHECK" in text and "/health" in text
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
-    assert "default_avatar()" in text  # the built-in avatar baked in
+    build = re.search(r"pip (wheel .*)", _recipe("wheel")).group(1)
+    stages = re.split(r"^FROM ", text, flags=re.M)[1:]
+    assert len(stages) == 2 and stages[0].split()[:3][1:] == ["AS", "wheel"]
+    assert f"pip {build}" in stages[0]  # the wheel as `make wheel` (and so CI) builds it
+    runtime = stages[1]
+    assert "COPY --from=wheel" in runtime and re.search(r"pip install -q dist/avatar-\*\.whl", runtime)
+    assert "pip install -e" not in text and "make setup" not in text
+    assert re.search(r"^USER avatar$", runtime, re.M) and "useradd" in runtime
+    assert "HEALTHCHECK" in runtime and "/health" in runtime
+    assert "default_avatar()" in runtime  # the built-in avatar baked in
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     assert compose["services"]["avatar"]["build"] == "."
+
+
+def _shipped_files() -> set[str]:
+    """What a wheel must hold: every module and data file under avatar/, and configs/ as avatar/configs/."""
+    files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "avatar").rglob("*") if p.is_file()}
+    files |= {f"avatar/configs/{p.name}" for p in (ROOT / "configs").iterdir() if p.is_file()}
+    return {f for f in files if "__pycache__" not in f}
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_every_package_and_data_file(tmp_path):
+    """The wheel pip builds from this tree (a copy of it, so its build/ folder stays out of the way)."""
+    setuptools = pytest.importorskip("setuptools", reason="the wheel is built without isolation")
+    assert int(setuptools.__version__.split(".")[0]) >= 77
+    src = tmp_path / "src"
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
+        (src / name).parent.mkdir(exist_ok=True)
+        shutil.copy(ROOT / name, src / name)
+    for folder in ("avatar", "configs"):
+        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    proc = subprocess.run([*command, "-w", str(tmp_path), str(src)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("avatar-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    missing = _shipped_files() - names
+    assert not missing, f"not in the wheel: {sorted(missing)[:10]}"
+    assert {"avatar/stream/core.py", "avatar/cli/__init__.py", "avatar/configs/inference.yaml"} <= names
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    with zipfile.ZipFile(wheel) as archive:
+        assert "avatar = avatar.cli:main" in archive.read(entry_points).decode()
