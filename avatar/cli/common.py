@@ -184,7 +184,9 @@ def add_control_args(parser: argparse.ArgumentParser, schema: type[BaseModel] | 
             group.add_argument(flag, dest=dest, action="store_true", default=None, help=text)
         elif kind is bool:
             on = "on" if default else "off"
-            group.add_argument(flag, dest=dest, choices=("on", "off"), help=f"{text} (default {on})")
+            group.add_argument(
+                flag, dest=dest, type=on_off, metavar="{on,off}", help=f"{text} (default {on})"
+            )
         elif choices:
             group.add_argument(flag, dest=dest, choices=choices, help=f"{text} (default {default})")
         elif kind in (int, float) and (span := _bounds(name, info.metadata)):
@@ -200,13 +202,16 @@ def add_control_args(parser: argparse.ArgumentParser, schema: type[BaseModel] | 
             raise TypeError(f"control {name}: no flag form for {kind}")
 
 
+def on_off(text: str) -> bool:
+    """An argparse type: "on" or "off" as a bool."""
+    if text not in ("on", "off"):
+        raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
+    return text == "on"
+
+
 def control_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The config overrides (controls.*) of the control flags that were given."""
-    out = {}
-    for key, value in vars(args).items():
-        if key.startswith(CONTROLS_PREFIX) and value is not None:
-            out[key] = {"on": True, "off": False}.get(value, value) if isinstance(value, str) else value
-    return out
+    return {k: v for k, v in vars(args).items() if k.startswith(CONTROLS_PREFIX) and v is not None}
 
 
 def overrides(items: list[str]) -> dict[str, str]:
