@@ -10,7 +10,8 @@ block, whatever the stream's length. Unfiltered, jawOpen matches one offline pas
 (0.999998 without the gate: the gate's 150 ms opening ramp reaches further ahead than a stream
 hears, so a stream keeps speech still running at the window's end as speech however short). The
 seeded draws (gaze, blinks) step frame by frame, the filter is the causal one-euro one, and a
-renderer, if given, draws each block.
+renderer, if given, draws each block (or, with ``draw_in_pull`` off, each frame its caller keeps:
+``draw``; a LiveSession draws only the frames it sends).
 
 When the output clock is due and no audio has come (a pause, a slow client), ``pull(starve=True)``
 fills the missing stretch with silence: the avatar idles (breathes, blinks, mouth closed) and
@@ -26,6 +27,7 @@ import numpy as np
 import torch
 
 from ..audio import FrameClock
+from ..audio.clock import SAMPLE_RATE
 from ..audio.vad import WINDOW, StreamingVad, regions_from_probabilities
 from ..config import Config
 from ..lipsync.gate import gate_expression
@@ -37,8 +39,7 @@ from ..motion.prosody import FEATURES, prosody
 from ..motion.sampler import Draws, Motion, draws_rng
 from ..neural.model import LipSyncNet, expression_from_conv
 
-SAMPLE_RATE = 16000
-BLOCK = 3  # frames made together: 100 ms = 1600 samples, the period both networks align on
+BLOCK = 3  # frames made together: at 30 fps, 100 ms = 1600 samples, the period both networks align on
 CONTEXT_S = 2.0  # audio before a block that the networks see again (1 s: r 0.9965; 2 s: 0.9998)
 
 
@@ -75,9 +76,13 @@ class AvatarStream:
         context_s: float = CONTEXT_S,
     ) -> None:
         self.cfg, self.lipsync, self.motion, self.renderer = cfg, lipsync.eval(), motion.eval(), renderer
+        self.draw_in_pull = True  # False: frames come without pictures; ``draw`` the ones kept
         self.fps = cfg.model.fps
         self.clock = FrameClock(fps=self.fps, sample_rate=SAMPLE_RATE)
-        period = 3 if self.fps == 30 else 1  # frames per 1600 samples, where 50 Hz and 30 fps meet
+        # Frames per period: the fewest frames that span whole encoder hops (320 samples, 50 Hz),
+        # where the two grids meet again: 3 at 30 fps (1600 samples), 1 at 25 or 50, 6 at 60.
+        hop = lipsync.dims.encoder.hop
+        period = self.fps * hop // math.gcd(SAMPLE_RATE, self.fps * hop)
         self.block = max(period, block // period * period)
         self.period = period
         self.context_frames = math.ceil(context_s * self.fps / period) * period
@@ -158,21 +163,43 @@ class AvatarStream:
     def ready(self) -> bool:
         return self.samples >= self.samples_needed()
 
-    def pull(self, starve: bool = False) -> list[StreamFrame]:
-        """Every frame that can be made now. ``starve``: the output clock is due, so one block is
-        made even without its audio (silence fills in). After ``end``, the rest is flushed."""
+    @property
+    def finished(self) -> bool:
+        """Ended, and every frame of the audio pushed has been made."""
+        return self.ended and self.done >= self.clock.num_frames(self._end)
+
+    def pull(self, starve: bool = False, max_blocks: int | None = None) -> list[StreamFrame]:
+        """Every frame that can be made now (``max_blocks``: at most that many blocks of them).
+        ``starve``: the output clock is due, so one block is made even without its audio
+        (silence fills in). After ``end``, the rest is flushed."""
         out: list[StreamFrame] = []
+        blocks = max_blocks if max_blocks is not None else math.inf
         if self.ended:
             last = self.clock.num_frames(self._end)  # the frames of the audio that was pushed
-            while self.done < last:
+            while self.done < last and blocks > 0:
                 self._pad_to(self.samples_needed())
                 out += self._make_block()
+                blocks -= 1
             return [f for f in out if f.index < last]
         if starve and not self.ready():
             self._pad_to(self.samples_needed())
-        while self.ready():
+        while self.ready() and blocks > 0:
             out += self._make_block()
+            blocks -= 1
         return out
+
+    def draw(self, frames: list[StreamFrame]) -> None:
+        """Give ``frames`` their pictures (one renderer call); nothing without a renderer."""
+        todo = [f for f in frames if f.image is None]
+        if self.renderer is None or not todo:
+            return
+        images = self.renderer.render(
+            np.stack([f.expression for f in todo]),
+            np.stack([f.head for f in todo]),
+            np.stack([f.gaze for f in todo]),
+        )
+        for frame, image in zip(todo, images, strict=True):
+            frame.image = image
 
     def _pad_to(self, samples: int) -> None:
         if samples > self.samples:
@@ -250,7 +277,6 @@ class AvatarStream:
             expr = np.stack([s[0] for s in steps])
             head = np.stack([s[1] for s in steps])
             gaze = np.stack([s[2] for s in steps])
-        images = self.renderer.render(expr, head, gaze) if self.renderer is not None else [None] * size
         frames = []
         for i in range(size):
             k = first + i
@@ -263,9 +289,10 @@ class AvatarStream:
                     head[i],
                     gaze[i],
                     self._buf[span.start - self._base : span.stop - self._base].copy(),
-                    images[i],
                 )
             )
+        if self.draw_in_pull:
+            self.draw(frames)
         self.done += size
         self._trim()
         return frames

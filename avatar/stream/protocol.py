@@ -4,7 +4,11 @@ Client -> server:
   1. a text message, JSON: ``{"type": "start", "avatar": "astronaut", "size": 256,
      "format": "jpeg" | "h264" | "params", "options": {controls: seed, head_motion, still, blink, gaze,
      expression_scale, emotion, emotion_strength}}`` (every field optional);
-  2. binary messages: 16 kHz mono 16-bit little-endian PCM, any length (an even byte count);
+  2. binary messages: 16 kHz mono 16-bit little-endian PCM, any length (an even byte count, at
+     most 1 MB); audio may come faster than real time (a TTS utterance at once), but no more
+     than session.MAX_BACKLOG_S (70 s) ahead of the frames shown: past that, the stream is
+     refused with an error and closed 1008 (frames are made at 30 fps of wall time, whatever
+     the pace of the audio);
   3. ``{"type": "end"}`` when the speech is over (the remaining frames follow, then "done").
 Server -> client:
   ``{"type": "ready", "fps": 30, "sample_rate": 16000, "latency_ms": ..., "format": ...}``, then one

@@ -1,7 +1,8 @@
 """WebRTC (aiortc): a browser's microphone track in, the avatar's video and audio tracks out.
 
 The incoming track is resampled to 16 kHz mono and fed to a LiveSession; its frames go to two
-outgoing tracks: the picture (RGB frames, pts on a 90 kHz clock from the frame index) and the
+outgoing tracks: the picture (RGB frames drawn as the peer takes them, pts on a 90 kHz clock
+from the frame index) and the
 sound each frame shows (16 kHz, pts in samples from the same timeline), so the browser plays
 them in sync. Both queues are bounded: a slow peer loses the oldest frames, never memory.
 """
@@ -18,8 +19,9 @@ import numpy as np
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from .core import SAMPLE_RATE, AvatarStream, StreamFrame
-from .session import LiveSession
+from ..audio.clock import SAMPLE_RATE
+from .core import AvatarStream, StreamFrame
+from .session import BacklogError, LiveSession
 
 VIDEO_CLOCK = 90000
 QUEUE = 60
@@ -35,8 +37,9 @@ def _offer(queue: asyncio.Queue, item: object) -> None:
 
 
 class _AvatarTrack(MediaStreamTrack):
-    def __init__(self) -> None:
+    def __init__(self, stream: AvatarStream) -> None:
         super().__init__()
+        self.stream = stream
         self.queue: asyncio.Queue[StreamFrame | None] = asyncio.Queue(QUEUE)
 
     async def _next(self) -> StreamFrame:
@@ -52,6 +55,7 @@ class AvatarVideoTrack(_AvatarTrack):
 
     async def recv(self) -> av.VideoFrame:
         frame = await self._next()
+        await asyncio.to_thread(self.stream.draw, [frame])  # only the frames the peer takes
         out = av.VideoFrame.from_ndarray(frame.image, format="rgb24")
         out.pts, out.time_base = round(frame.pts * VIDEO_CLOCK), Fraction(1, VIDEO_CLOCK)
         return out
@@ -59,10 +63,6 @@ class AvatarVideoTrack(_AvatarTrack):
 
 class AvatarAudioTrack(_AvatarTrack):
     kind = "audio"
-
-    def __init__(self, stream: AvatarStream) -> None:
-        super().__init__()
-        self.stream = stream
 
     async def recv(self) -> av.AudioFrame:
         frame = await self._next()
@@ -79,7 +79,7 @@ class WebRtcSession:
     def __init__(self, stream: AvatarStream) -> None:
         self.stream = stream
         self.live = LiveSession(stream, lambda frame, dropped: frame)  # frames go to the tracks as they are
-        self.video, self.audio = AvatarVideoTrack(), AvatarAudioTrack(stream)
+        self.video, self.audio = AvatarVideoTrack(stream), AvatarAudioTrack(stream)
         self.peer = RTCPeerConnection()
         self.tasks: list[asyncio.Task] = []
         self.on_close: Callable[[], None] | None = None  # called once, when the session ends
@@ -112,6 +112,8 @@ class WebRtcSession:
                     self.live.feed(frame.to_ndarray().tobytes())
         except MediaStreamError:
             self.live.finish()
+        except BacklogError:  # a peer sending faster than real time (no microphone does)
+            await self.close()
 
     async def _dispatch(self) -> None:
         while (frame := await self.live.outbox.get()) is not None:

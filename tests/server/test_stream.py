@@ -1,6 +1,8 @@
 """WS /stream: the protocol end to end, the mouth moving with the speech, refusals."""
 
+import asyncio
 import json
+import threading
 
 import av
 import cv2
@@ -127,3 +129,63 @@ def test_stream_limit_and_key(avatar_home, pcm):
             with pytest.raises(WebSocketDisconnect) as closed:
                 ws.receive_json()
             assert closed.value.code == 1013
+
+
+def _health(client, answered: list[int]) -> None:
+    answered.append(client.get("/health").status_code)
+
+
+def test_a_flood_is_refused_and_health_answers_meanwhile(client):
+    megabyte = np.zeros(1 << 19, "<i2").tobytes()  # 1 MB: 33 s of audio in one message
+    with client.websocket_connect("/stream") as ws:
+        ws.send_text(json.dumps({"type": "start", "format": "jpeg", "size": 512}))
+        assert ws.receive_json()["type"] == "ready"
+        ws.send_bytes(megabyte)
+        ws.send_bytes(megabyte)  # 66 s ahead of real time: still taken, and worked off at 30 fps
+        assert unpack_frame(ws.receive_bytes())[0] == 0  # the stream is running
+        for _ in range(5):
+            answered: list[int] = []
+            probe = threading.Thread(target=_health, args=(client, answered))
+            probe.start()
+            probe.join(1.0)  # generous: scripts/abuse_stream.py measures it (< 100 ms)
+            assert answered == [200]
+        ws.send_bytes(megabyte)  # past the backlog limit
+        while (message := ws.receive()).get("text") is None:
+            assert unpack_frame(message["bytes"])[4][:2] == b"\xff\xd8"  # JPEG frames meanwhile
+        error = json.loads(message["text"])
+        assert error["type"] == "error" and "faster than real time" in error["detail"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 1008
+
+
+def test_nothing_is_sent_after_the_socket_closed(client):
+    """A flooding client that goes away while the server, as uvicorn does when its keep-alive
+    ping goes unanswered, has already closed the socket: sends then raise RuntimeError."""
+    start = json.dumps({"type": "start", "format": "params"})
+    incoming = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": start}]
+    incoming += [{"type": "websocket.receive", "bytes": b"\0" * (1 << 20)}] * 2
+    sent, closed = [], asyncio.Event()
+
+    async def receive():
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.sleep(0.3)  # frames are being made and sent meanwhile
+        closed.set()
+        return {"type": "websocket.disconnect", "code": 1006}
+
+    async def send(message):
+        if closed.is_set():
+            kind = message["type"]
+            raise RuntimeError(f"Unexpected ASGI message '{kind}', after sending 'websocket.close'.")
+        sent.append(message)
+
+    scope = {
+        "type": "websocket", "asgi": {"version": "3.0"}, "scheme": "ws", "path": "/stream",
+        "raw_path": b"/stream", "query_string": b"", "root_path": "", "headers": [],
+        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "subprotocols": [],
+    }  # fmt: skip
+    asyncio.run(asyncio.wait_for(client.app(scope, receive, send), 60))  # returns, raises nothing
+    frames = [m for m in sent if m.get("bytes")]
+    assert sent[0]["type"] == "websocket.accept" and frames  # it was streaming when the client left
+    assert client.get("/health").json()["streams"]["open"] == 0

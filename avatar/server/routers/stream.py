@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 
@@ -16,7 +17,7 @@ from ...render import Renderer
 from ...stream.core import AvatarStream
 from ...stream.encoders import frame_encoder
 from ...stream.protocol import StartMessage
-from ...stream.session import LiveSession
+from ...stream.session import BacklogError, LiveSession
 from ..jobs import request_config
 
 router = APIRouter(tags=["stream"])
@@ -82,23 +83,40 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
     return session
 
 
-async def _send(websocket: WebSocket, session: LiveSession) -> None:
+async def _send(websocket: WebSocket, message: bytes | dict) -> None:
+    """Send, or WebSocketDisconnect if the socket has been closed meanwhile: by the client, or by
+    the server itself (uvicorn closes on its own when a keep-alive ping goes unanswered, and then
+    any send raises RuntimeError)."""
+    try:
+        if isinstance(message, bytes):
+            await websocket.send_bytes(message)
+        else:
+            await websocket.send_json(message)
+    except RuntimeError as exc:
+        if "close" not in str(exc):
+            raise
+        raise WebSocketDisconnect(1006) from None
+
+
+async def _sender(websocket: WebSocket, session: LiveSession) -> None:
     while (message := await session.next_message()) is not None:
-        await websocket.send_bytes(message)
-    await websocket.send_json({"type": "done", "frames": session.sent_frames, "dropped": session.dropped})
+        await _send(websocket, message)
+    await _send(websocket, {"type": "done", "frames": session.sent_frames, "dropped": session.dropped})
 
 
-async def _receive(websocket: WebSocket, session: LiveSession) -> None:
+async def _receiver(websocket: WebSocket, session: LiveSession) -> None:
     while True:
         message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            session.finish()
-            return
+        if message["type"] == "websocket.disconnect":  # gone: nothing more is made nor sent
+            raise WebSocketDisconnect(message.get("code", 1000))
         if message.get("bytes") is not None:
             data = message["bytes"]
             if len(data) > MAX_MESSAGE_BYTES or len(data) % 2:
                 raise _RefusedError(1008, "audio messages are 16-bit PCM: an even byte count, at most 1 MB")
-            session.feed(data)
+            try:
+                session.feed(data)
+            except BacklogError as exc:
+                raise _RefusedError(1008, str(exc)) from None
         elif message.get("text") is not None:
             try:
                 kind = json.loads(message["text"]).get("type")
@@ -108,6 +126,26 @@ async def _receive(websocket: WebSocket, session: LiveSession) -> None:
                 raise _RefusedError(1008, 'text messages after "start" must be {"type": "end"}')
             session.finish()
             return
+
+
+async def _serve(websocket: WebSocket, session: LiveSession) -> None:
+    """Receive, make and send until the stream is done; the first failure (a refusal, the client
+    gone) stops all three, and none of them is still running when this returns, so nothing is
+    sent after the socket is closed."""
+    tasks = [
+        asyncio.create_task(_receiver(websocket, session)),
+        asyncio.create_task(session.run()),
+        asyncio.create_task(_sender(websocket, session)),
+    ]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in tasks:  # a refusal or disconnect, in the order the tasks were listed
+        if task in done and task.exception() is not None:
+            raise task.exception()
 
 
 @router.websocket("/stream")
@@ -126,16 +164,9 @@ async def stream(websocket: WebSocket) -> None:
     state.streams += 1
     try:
         session = await _start(websocket, state)
-        producer = asyncio.create_task(session.run())
-        sender = asyncio.create_task(_send(websocket, session))
-        try:
-            await _receive(websocket, session)
-            await producer
-            await sender
-        finally:
-            producer.cancel()
-            sender.cancel()
-        await websocket.close()
+        await _serve(websocket, session)
+        with contextlib.suppress(RuntimeError):  # closed by the server meanwhile (see _send)
+            await websocket.close()
     except _RefusedError as exc:
         await _refuse(websocket, exc.code, exc.detail)
     except WebSocketDisconnect:
