@@ -107,6 +107,7 @@ class ServerConfig(_Strict):
     cors_origins: list[str]
     threads: int = Field(ge=0, le=256)
     max_streams: int = Field(ge=0, le=256)
+    header_timeout_s: float = Field(gt=0.0, le=600.0)
 
 
 class InferenceConfig(_Strict):
