@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from .common import add_common, config_from_args
 
@@ -24,17 +23,6 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
 
 def run(args: argparse.Namespace) -> None:
     """Serve until interrupted."""
-    import uvicorn
+    from ..server.run import serve
 
-    from ..server.app import create_app
-
-    cfg = config_from_args(args)
-    limits = cfg.inference.server
-    logging.getLogger("avatar.server").setLevel(logging.WARNING if args.quiet else logging.INFO)
-    uvicorn.run(
-        create_app(cfg),
-        host=args.host or limits.host,
-        port=args.port or limits.port,
-        log_level="warning" if args.quiet else "info",
-        access_log=False,  # the app logs one JSON line per request, with its request id
-    )
+    serve(config_from_args(args), host=args.host, port=args.port, quiet=args.quiet)
