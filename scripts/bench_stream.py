@@ -55,7 +55,7 @@ async def run(audio: np.ndarray, seconds: float, session: LiveSession) -> dict:
             session.feed((np.clip(audio[i : i + CHUNK], -1, 0.99997) * 32768).astype("<i2").tobytes())
             sent += CHUNK
             t += CHUNK / 16000
-            fed_at[session.stream.samples] = time.monotonic()
+            fed_at[session.samples_fed] = time.monotonic()
             await asyncio.sleep(max(0.0, start + t - time.monotonic()))
         session.finish()
 

@@ -68,8 +68,10 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
             renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, start.size)
     except AvatarError as exc:
         raise _RefusedError(1008, str(exc)) from None
-    stream = AvatarStream(cfg, models.stream_lipsync, models.stream_motion, renderer)
-    session = LiveSession(stream, frame_encoder(start.format, start.size, stream.fps))
+    # Off the event loop: the stream warms its networks up, the H.264 encoder opens.
+    stream = await asyncio.to_thread(AvatarStream, cfg, models.stream_lipsync, models.stream_motion, renderer)
+    encoder = await asyncio.to_thread(frame_encoder, start.format, start.size, stream.fps)
+    session = LiveSession(stream, encoder)
     await websocket.send_json(
         {
             "type": "ready",

@@ -43,7 +43,8 @@ async def offer(body: Offer, state: State, models: Ready) -> Answer:
     cfg = request_config(state.cfg, body.options.overrides())
     avatar = load_avatar(body.avatar) if body.avatar else models.default_avatar
     renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, body.size)
-    session = WebRtcSession(AvatarStream(cfg, models.stream_lipsync, models.stream_motion, renderer))
+    stream = await asyncio.to_thread(AvatarStream, cfg, models.stream_lipsync, models.stream_motion, renderer)
+    session = WebRtcSession(stream)  # both built off the event loop: each warms networks up
     state.streams += 1
     session.on_close = lambda: setattr(state, "streams", state.streams - 1)
     try:
