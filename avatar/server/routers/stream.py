@@ -62,7 +62,7 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
         raise _RefusedError(1008, f"bad start message: not JSON ({exc.__class__.__name__})") from None
     try:
         cfg = request_config(state.cfg, start.options.overrides())
-        avatar = load_avatar(start.avatar) if start.avatar else models.default_avatar
+        avatar = await asyncio.to_thread(load_avatar, start.avatar) if start.avatar else models.default_avatar
         renderer = None
         if start.format != "params":
             renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, start.size)

@@ -41,10 +41,11 @@ async def offer(body: Offer, state: State, models: Ready) -> Answer:
     if models.stream_lipsync is None:
         raise HTTPException(503, "the neural lip-sync is not installed on this server")
     cfg = request_config(state.cfg, body.options.overrides())
-    avatar = load_avatar(body.avatar) if body.avatar else models.default_avatar
+    avatar = await asyncio.to_thread(load_avatar, body.avatar) if body.avatar else models.default_avatar
     renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, body.size)
+    # Off the event loop, as everything slow here: the stream warms its networks up.
     stream = await asyncio.to_thread(AvatarStream, cfg, models.stream_lipsync, models.stream_motion, renderer)
-    session = WebRtcSession(stream)  # both built off the event loop: each warms networks up
+    session = WebRtcSession(stream)
     state.streams += 1
     session.on_close = lambda: setattr(state, "streams", state.streams - 1)
     try:
