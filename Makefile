@@ -40,7 +40,7 @@ wheel-check: wheel
 	  && "$$bin/avatar" --version \
 	  && "$$bin/avatar" blendshapes -o x.csv \
 	  && "$$bin/avatar" generate -o x.mp4 -q \
-	  && test -s x.csv && test -s x.mp4 && echo "wheel-check: the installed wheel runs (in $$PWD)"
+	  && test -s x.csv && test -s x.mp4 && rm -rf "$$PWD" && echo "wheel-check: the installed wheel runs"
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
