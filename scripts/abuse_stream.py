@@ -114,7 +114,10 @@ def abuse(server: LocalServer, name: str, act) -> None:
     probe = HealthProbe(server.url)
     rss = server.rss_mb()
     probe.start()
-    outcome = act(server.url)
+    client = Client(server.url)
+    client.start()
+    outcome = act(client)
+    client.sock.close()
     probe.stop.set()
     probe.join()
     lat = np.array(probe.latencies)
@@ -125,31 +128,23 @@ def abuse(server: LocalServer, name: str, act) -> None:
     )
 
 
-def flood(url: str) -> str:
-    client = Client(url)
-    client.start()
+def flood(client: Client) -> str:
     client.send(MEGABYTE)
     client.send(MEGABYTE)
     time.sleep(6.0)  # not reading: the server must not care
     client.drain(2.0)
-    client.sock.close()
     return f"{client.frames} frames read"
 
 
-def past_backlog(url: str) -> str:
-    client = Client(url)
-    client.start()
+def past_backlog(client: Client) -> str:
     for _ in range(3):
         client.send(MEGABYTE)
     client.drain(10.0)
     errors = [t["detail"] for t in client.texts if t.get("type") == "error"]
-    client.sock.close()
     return f"closed {client.closed}: {errors[0][:60] if errors else 'no error'}"
 
 
-def drizzle(url: str) -> str:
-    client = Client(url)
-    client.start()
+def drizzle(client: Client) -> str:
     end, sent = time.monotonic() + 10.0, 0
     try:
         while time.monotonic() < end and client.closed is None:
@@ -158,13 +153,10 @@ def drizzle(url: str) -> str:
     except OSError:
         pass
     client.drain(1.0)
-    client.sock.close()
     return f"{sent} messages sent ({sent * 0.02:.0f} s of audio in 10 s), closed {client.closed}"
 
 
-def vanish(url: str) -> str:
-    client = Client(url)
-    client.start()
+def vanish(client: Client) -> str:
     client.send(MEGABYTE)
     time.sleep(0.5)
     client.sock.close()  # no close frame

@@ -4,12 +4,18 @@ uvicorn times out idle keep-alive connections but not a client that sends its re
 slowly (or never finishes it): each such connection would hold a socket and its buffers for
 ever. HeaderDeadline closes a connection whose request line and headers are not all in within
 ``server.header_timeout_s`` of its first byte (or of its opening).
+
+And once the service has closed a WebSocket (a refused stream), uvicorn waits up to 10 s for
+the client's close frame, parsing whatever else the client sends meanwhile: a client that goes
+on flooding small messages kept the event loop busy all that time. CloseAndDrop drops such a
+connection once CLOSE_GRACE_BYTES more have come.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import h11
 import uvicorn
@@ -17,6 +23,13 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..config import Config
 from .app import create_app
+
+try:  # uvicorn's WebSocket implementation without the `websockets` package
+    from uvicorn.protocols.websockets.wsproto_impl import WSProtocol
+except ImportError:  # no wsproto: uvicorn picks what it has
+    WSProtocol = None
+
+CLOSE_GRACE_BYTES = 1 << 20  # what a client may still send after the service closed its socket
 
 
 class HeaderDeadline(H11Protocol):
@@ -58,6 +71,25 @@ class HeaderDeadline(H11Protocol):
             self.transport.close()
 
 
+if WSProtocol is not None:
+
+    class CloseAndDrop(WSProtocol):
+        """uvicorn's wsproto WebSocket protocol that stops listening to a client that keeps
+        sending after the service closed the socket (see the module docstring)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._after_close = 0  # bytes received since the service's close frame
+
+        def data_received(self, data: bytes) -> None:
+            if self.close_sent:
+                self._after_close += len(data)
+                if self._after_close > CLOSE_GRACE_BYTES:
+                    self.transport.close()
+                    return
+            super().data_received(data)
+
+
 def uvicorn_config(
     cfg: Config, host: str | None = None, port: int | None = None, quiet: bool = False
 ) -> uvicorn.Config:
@@ -69,6 +101,7 @@ def uvicorn_config(
         host=host or limits.host,
         port=port or limits.port,
         http=protocol,
+        ws=CloseAndDrop if WSProtocol is not None else "auto",
         log_level="warning" if quiet else "info",
         access_log=False,  # the app logs one JSON line per request, with its request id
     )

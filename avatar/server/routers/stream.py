@@ -119,6 +119,7 @@ async def _receiver(websocket: WebSocket, session: LiveSession) -> None:
                 session.feed(data)
             except BacklogError as exc:
                 raise _RefusedError(1008, str(exc)) from None
+            await asyncio.sleep(0)  # queued messages come without a pause: let other work in
         elif message.get("text") is not None:
             try:
                 kind = json.loads(message["text"]).get("type")
