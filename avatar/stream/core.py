@@ -1,4 +1,4 @@
-"""The streaming core: push 16 kHz speech in chunks of any size, pull frames at 30 fps.
+"""The streaming core: push 16 kHz speech in chunks of any size, pull frames at the configured fps.
 
 The audio that arrives is appended to one timeline; frame k shows timeline samples
 FrameClock.frame_samples(k), so picture and sound never drift apart. Frames are made BLOCK at a
@@ -11,7 +11,8 @@ block, whatever the stream's length. Unfiltered, jawOpen matches one offline pas
 hears, so a stream keeps speech still running at the window's end as speech however short). The
 seeded draws (gaze, blinks) step frame by frame, the filter is the causal one-euro one, and a
 renderer, if given, draws each block (or, with ``draw_in_pull`` off, each frame its caller keeps:
-``draw``; a LiveSession draws only the frames it sends).
+``draw``; a LiveSession draws only the frames it sends). The lip-sync network runs on its own
+trained clock and its curves are retimed onto the stream's (``neural.lipsync.retime``), as offline.
 
 When the output clock is due and no audio has come (a pause, a slow client), ``pull(starve=True)``
 fills the missing stretch with silence: the avatar idles (breathes, blinks, mouth closed) and
@@ -37,6 +38,7 @@ from ..motion.generator import NOISE_BLOCK_S, NUM_NOISE, noise_blocks
 from ..motion.model import MotionNet, predict
 from ..motion.prosody import FEATURES, prosody
 from ..motion.sampler import Draws, Motion, draws_rng
+from ..neural.lipsync import retime
 from ..neural.model import LipSyncNet, expression_from_conv
 
 BLOCK = 3  # frames made together: at 30 fps, 100 ms = 1600 samples, the period both networks align on
@@ -251,9 +253,11 @@ class AvatarStream:
         start = max(0, first - self.context_frames) // self.period * self.period  # window's first frame
         a, b = self.clock.frame_start(start), self.samples_needed()
         window = self._buf[a - self._base : b - self._base]  # (N,)
-        expression = expression_from_conv(
-            self.lipsync, self._conv_features(a, b), self.clock.num_frames(b - a)
-        )
+        net_fps = self.lipsync.dims.expression.fps
+        curves = expression_from_conv(
+            self.lipsync, self._conv_features(a, b), FrameClock(net_fps).num_frames(b - a)
+        )  # (T_net, 64) on the network's clock, from the window's first sample
+        expression = retime(curves, net_fps, self.fps, self.clock.num_frames(b - a))  # (T, 64)
         rows = slice(first - start, first - start + size)
         regions = self._regions(a, b)
         if self.cfg.inference.gate.enabled:

@@ -51,6 +51,19 @@ def test_stream_matches_offline(nets, speech):
     assert np.array_equal(heard, speech[: len(heard)]) and len(speech) - len(heard) < 16000 / 60
 
 
+@pytest.mark.parametrize("fps", [25, 60])
+def test_stream_at_another_fps_matches_offline(nets, speech, fps):
+    # The network runs on its own 30 fps clock; the stream, like the offline path, retimes its
+    # curves onto the configured one (frames counted by that clock, not the network's).
+    cfg = _cfg(**{"filter.enabled": False, "model.fps": fps})
+    frames = _stream(cfg, nets, speech, 320)
+    offline, _ = animate(speech, None, cfg)
+    assert [f.index for f in frames] == list(range(offline.num_frames))
+    assert all(abs(f.pts - f.index / fps) < 1e-9 for f in frames)
+    live = np.stack([f.expression for f in frames])
+    assert np.corrcoef(live[:, JAW], offline.expression[:, JAW])[0, 1] > 0.99
+
+
 def test_chunk_size_does_not_change_the_frames(nets, speech):
     cfg = _cfg()
     small, large = _stream(cfg, nets, speech, 320), _stream(cfg, nets, speech, 16000)
