@@ -20,14 +20,10 @@ from typing import Any
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.wsproto_impl import WSProtocol  # wsproto: a dependency of ours
 
 from ..config import Config
 from .app import create_app
-
-try:  # uvicorn's WebSocket implementation without the `websockets` package
-    from uvicorn.protocols.websockets.wsproto_impl import WSProtocol
-except ImportError:  # no wsproto: uvicorn picks what it has
-    WSProtocol = None
 
 CLOSE_GRACE_BYTES = 1 << 20  # what a client may still send after the service closed its socket
 
@@ -71,23 +67,21 @@ class HeaderDeadline(H11Protocol):
             self.transport.close()
 
 
-if WSProtocol is not None:
+class CloseAndDrop(WSProtocol):
+    """uvicorn's wsproto WebSocket protocol that stops listening to a client that keeps
+    sending after the service closed the socket (see the module docstring)."""
 
-    class CloseAndDrop(WSProtocol):
-        """uvicorn's wsproto WebSocket protocol that stops listening to a client that keeps
-        sending after the service closed the socket (see the module docstring)."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._after_close = 0  # bytes received since the service's close frame
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._after_close = 0  # bytes received since the service's close frame
-
-        def data_received(self, data: bytes) -> None:
-            if self.close_sent:
-                self._after_close += len(data)
-                if self._after_close > CLOSE_GRACE_BYTES:
-                    self.transport.close()
-                    return
-            super().data_received(data)
+    def data_received(self, data: bytes) -> None:
+        if self.close_sent:
+            self._after_close += len(data)
+            if self._after_close > CLOSE_GRACE_BYTES:
+                self.transport.close()
+                return
+        super().data_received(data)
 
 
 def uvicorn_config(
@@ -101,7 +95,7 @@ def uvicorn_config(
         host=host or limits.host,
         port=port or limits.port,
         http=protocol,
-        ws=CloseAndDrop if WSProtocol is not None else "auto",
+        ws=CloseAndDrop,
         log_level="warning" if quiet else "info",
         access_log=False,  # the app logs one JSON line per request, with its request id
     )
