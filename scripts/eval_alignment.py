@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from avatar.config import load_config
+from avatar.eval.visemes import viseme_track
 from avatar.expression import CHANNEL_INDEX
-from avatar.lipsync import PhoneticLipSync, viseme_track
+from avatar.lipsync import PhoneticLipSync
 from avatar.lipsync.aligner import align
 from avatar.lipsync.phones import FRAME_BOUNDARY_S, normalize_label
 from avatar.pipeline import prepare_audio

@@ -38,7 +38,7 @@ from ..audio import SAMPLE_RATE, FrameClock, speech_mask, speech_regions
 from ..config import Config
 from ..errors import AvatarError
 from ..expression.channels import CHANNEL_INDEX
-from ..lipsync import ExpressionSource, PhoneticLipSync, viseme_track
+from ..lipsync import ExpressionSource, PhoneticLipSync
 from ..lipsync.visemes import (
     DIPHTHONG_TAIL,
     PHONE_VISEME,
@@ -50,6 +50,7 @@ from ..lipsync.visemes import (
 from ..pipeline import prepare_audio
 from .metrics import pearson
 from .motion import motion_stats
+from .visemes import viseme_track
 
 ProgressFn = Callable[[int, int], None]  # (clips done, clips in all), as evaluate_lipsync's
 

@@ -1,6 +1,6 @@
 """Lip-sync: audio (and an optional transcript) -> 64-d expression per video frame."""
 
-from .animator import animate_phones, viseme_track
+from .animator import animate_phones
 from .interface import ExpressionSource, LipSync, ProgressFn
 from .phones import Phone
 from .phonetic import PhoneticLipSync
@@ -14,5 +14,4 @@ __all__ = [
     "PhoneticLipSync",
     "ProgressFn",
     "animate_phones",
-    "viseme_track",
 ]

@@ -26,7 +26,6 @@ from .visemes import (
     STOPS,
     TRANSPARENT,
     TRANSPARENT_DOMINANCE,
-    VISEME_INDEX,
     VOICED,
     viseme_dominance,
     viseme_target,
@@ -174,15 +173,3 @@ def animate_phones(phones: list[Phone], num_frames: int, fps: int, cfg: Phonetic
     out[:, _IDX["plosiveRelease"]] = release
     out[:, _IDX["voicing"]] = voicing
     return np.clip(out, 0.0, 1.0).astype(np.float32)
-
-
-def viseme_track(phones: list[Phone], num_frames: int, fps: int, lead_ms: float = 0.0) -> np.ndarray:
-    """(num_frames,) viseme index per frame (``VISEMES`` order), the label a frame shows."""
-    times = frame_centers(num_frames, fps) + lead_ms / 1000.0
-    labels = np.zeros(num_frames, dtype=np.int64)
-    for i, p in enumerate(phones):
-        name = p.name
-        if name in TRANSPARENT:
-            name = next((q.name for q in phones[i + 1 :] if q.name not in TRANSPARENT), SILENCE)
-        labels[(times >= p.start) & (times < p.end)] = VISEME_INDEX[PHONE_VISEME[name][0]]
-    return labels
