@@ -2,9 +2,12 @@
 
 import json
 
+import pytest
+
 from avatar.cli import main
 
 
+@pytest.mark.slow
 def test_bench_json(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("AVATAR_HOME", str(tmp_path))
     assert main(["bench", "--json", "--seconds", "2", "--threads", "1"]) == 0

@@ -40,6 +40,7 @@ def test_generate_default_avatar_with_curves(tmp_path, capsys):
     assert curves.exists()
 
 
+@pytest.mark.slow
 def test_main_py_uses_the_same_defaults(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "main.py"), "--audio", str(BILABIAL), "--size", "512", "-q"],

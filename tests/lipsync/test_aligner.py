@@ -1,4 +1,3 @@
-import ctypes.util
 import difflib
 import itertools
 
@@ -87,7 +86,7 @@ ESPEAK_SENTENCES = (
 )
 
 
-@pytest.mark.skipif(ctypes.util.find_library("espeak-ng") is None, reason="needs libespeak-ng")
+@pytest.mark.needs_tts("libespeak-ng")
 def test_boundaries_match_the_synthesizers_own_timings():
     """espeak-ng knows where each phone it speaks begins; forced alignment must agree on average
     (reading pocketsphinx's frame index as the boundary put starts a median 12 ms early)."""

@@ -46,6 +46,7 @@ def dataset(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_tiny_recipe_learns_and_writes_a_checkpoint(dataset, tmp_path):
     cfg = load_train_config(
         ROOT / "configs" / "train_tiny.yaml", {"data.dir": str(dataset), "out": str(tmp_path / "tiny.pt")}

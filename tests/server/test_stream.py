@@ -47,6 +47,7 @@ def _session(client, pcm_bytes, start, chunk=640, path="/stream"):
     return ready, frames, done
 
 
+@pytest.mark.slow
 def test_stream_jpeg_frames_follow_the_speech(client, pcm):
     data, samples = pcm
     ready, frames, done = _session(client, data, {"type": "start", "format": "jpeg", "options": {"seed": 2}})
@@ -60,6 +61,7 @@ def test_stream_jpeg_frames_follow_the_speech(client, pcm):
     assert 250 <= ready["latency_ms"] <= 600
 
 
+@pytest.mark.slow
 def test_stream_h264_frames_decode_in_order(client, pcm):
     data, samples = pcm
     start = {"type": "start", "format": "h264", "options": {"seed": 2}}

@@ -9,9 +9,12 @@ import pytest
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 selenium = pytest.importorskip("selenium", reason="needs selenium (pip install -e '.[dev]')")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (apt-get install)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (apt-get install)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")

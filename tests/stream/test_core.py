@@ -64,6 +64,7 @@ def test_stream_at_another_fps_matches_offline(nets, speech, fps):
     assert np.corrcoef(live[:, JAW], offline.expression[:, JAW])[0, 1] > 0.99
 
 
+@pytest.mark.slow
 def test_chunk_size_does_not_change_the_frames(nets, speech):
     cfg = _cfg()
     small, large = _stream(cfg, nets, speech, 320), _stream(cfg, nets, speech, 16000)
@@ -94,6 +95,7 @@ def test_starved_stream_idles_then_resumes(nets, speech):
     assert np.array_equal(heard[:32000], speech[:32000]) and not heard[32000:64000].any()
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded(nets, speech):
     stream = AvatarStream(_cfg(), *nets)
     longest = 0
