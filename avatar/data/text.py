@@ -3,8 +3,8 @@
 English draws content words from pocketsphinx's bundled CMU dictionary (so the aligner knows
 every word), weighted so that rare phones turn up often and the phones the mouth shows most
 clearly (lip closures, lip-teeth contact, rounded vowels) more often still, glued together with
-function words and a few hand-written templates (words.py). Other languages string together
-the hand-written everyday words of words.py. None of it is copied text.
+function words and a few hand-written templates (wordlists/, read by words.py). Other languages
+string together the hand-written everyday words of wordlists/. None of it is copied text.
 """
 
 from __future__ import annotations
