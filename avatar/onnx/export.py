@@ -15,7 +15,6 @@ SHA-256 and its own. ``quantize_int8`` writes the INT8 variants of the two lip-s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -27,6 +26,7 @@ from torch import nn
 from ..audio import SAMPLE_RATE
 from ..errors import AvatarError
 from ..lipsync.visemes import ANIMATED_CHANNELS
+from ..models import sha256_of
 from ..motion.model import MotionNet
 from ..neural.model import LipSyncNet
 from ..render import Renderer
@@ -70,14 +70,8 @@ def _export(module: nn.Module, args: tuple, path: Path, inputs: list[str], outpu
         )  # fmt: skip
 
 
-def _sha256(path: Path) -> str:
-    # not avatar.models.sha256_of: that module loads the runtime that imports this one
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def _describe(path: Path, **meta: Any) -> None:
-    meta = {"opset": OPSET, **meta, "sha256": _sha256(path)}
+    meta = {"opset": OPSET, **meta, "sha256": sha256_of(path)}
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1, default=lambda o: o.__dict__) + "\n")
 
 
@@ -150,6 +144,6 @@ def quantize_int8(folder: str | Path) -> list[Path]:
             quantize_dynamic(src, dst, op_types_to_quantize=QUANTIZED_OPS, weight_type=QuantType.QInt8)
         finally:
             logging.disable(logging.NOTSET)
-        _describe(dst, source_sha256=_sha256(src), quantized=QUANTIZED_OPS)
+        _describe(dst, source_sha256=sha256_of(src), quantized=QUANTIZED_OPS)
         paths.append(dst)
     return paths

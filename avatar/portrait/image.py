@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from pathlib import Path
 
@@ -14,15 +13,6 @@ from ..errors import ImageError
 MAX_PIXELS = 40_000_000  # 40 megapixels (e.g. 7700 x 5200); decoded RGB is 120 MB
 MIN_SIDE = 64  # px; smaller images cannot hold a face the face mesh can measure
 BACKGROUND = (255, 255, 255)  # what transparent pixels become
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks (the cache key of an enrolled photo)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_readable(path: Path) -> None:

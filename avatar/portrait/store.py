@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AvatarError
+from ..models import sha256_of
 from .build import build_avatar
 from .bundle import FORMAT_VERSION, META_FILE, Avatar, delete_bundle, read_bundle, read_meta, write_bundle
-from .image import check_readable, file_sha256, read_image
+from .image import check_readable, read_image
 
 log = logging.getLogger("avatar")
 
@@ -87,7 +88,7 @@ def enroll_or_load(
     """Like :func:`enroll`, also saying whether the avatar came from the cache."""
     path = Path(image_path)
     check_readable(path)
-    sha256 = file_sha256(path)
+    sha256 = sha256_of(path)  # the cache key of an enrolled photo
     source = path.name if source is None else source
     if name is None:  # from the file name, or the content if nothing of the name survives
         stem = source.rsplit(".", 1)[0] if "." in source else source
