@@ -16,12 +16,15 @@ class Animation:
     ``expression``: (T, 64) in [0, 1], channels as in ``avatar.expression.CHANNELS``.
     ``head``: (T, 3) head pitch, yaw, roll in degrees (zeros until the motion model drives it).
     ``gaze``: (T, 2) eye yaw (x, + = subject's left) and pitch (y, + = up) in degrees.
+    ``face_found``: (T,) bool, set by capture: whether the video showed a face at that frame
+    (None for animations made from speech).
     """
 
     expression: np.ndarray
     fps: int
     head: np.ndarray = field(default=None)  # type: ignore[assignment]
     gaze: np.ndarray = field(default=None)  # type: ignore[assignment]
+    face_found: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.expression = np.asarray(self.expression, dtype=np.float32)
@@ -32,6 +35,10 @@ class Animation:
         self.gaze = np.zeros((n, 2), np.float32) if self.gaze is None else np.asarray(self.gaze, np.float32)
         if self.head.shape != (n, 3) or self.gaze.shape != (n, 2):
             raise ValueError(f"head must be ({n}, 3) and gaze ({n}, 2)")
+        if self.face_found is not None:
+            self.face_found = np.asarray(self.face_found, bool)
+            if self.face_found.shape != (n,):
+                raise ValueError(f"face_found must be ({n},)")
 
     @property
     def num_frames(self) -> int:

@@ -20,6 +20,7 @@ from .common import EPILOG, Parser, setup_logging
 
 COMMANDS = {  # command -> its line in `avatar --help`, in that order
     "blendshapes": "speech -> ARKit blendshape curves (Live Link Face CSV or JSON)",
+    "capture": "a video of a face -> ARKit curves and head pose (Live Link Face CSV or JSON)",
     "generate": "speech -> a talking-portrait MP4 (H.264 + AAC, 30 fps)",
     "train": "train the neural lip-sync on data made by 'avatar data synth'",
     "enroll": "turn a portrait photo into an avatar (aligned face crop + 478 landmarks)",

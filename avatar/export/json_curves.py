@@ -32,6 +32,7 @@ def animation_to_dict(anim: Animation, **metadata: Any) -> dict[str, Any]:
         "head": {"names": ["pitch", "yaw", "roll"], "units": "degrees", "frames": _rounded(anim.head, 3)},
         "gaze": {"names": ["yaw", "pitch"], "units": "degrees", "frames": _rounded(anim.gaze, 3)},
         "articulators": ARTICULATORS,
+        **({} if anim.face_found is None else {"face_found": anim.face_found.astype(int).tolist()}),
         **metadata,
     }
 
@@ -53,4 +54,5 @@ def read_json(path: Path) -> Animation:
         int(data["fps"]),
         np.array(data["head"]["frames"]).reshape(-1, 3),
         np.array(data["gaze"]["frames"]).reshape(-1, 2),
+        None if data.get("face_found") is None else np.array(data["face_found"], bool),
     )

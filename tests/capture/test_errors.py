@@ -1,0 +1,53 @@
+"""Videos capture cannot use get a one-line CaptureError; frames without a face are bridged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avatar.capture import CaptureError, capture
+from avatar.capture.frames import read_frames
+from avatar.video import VideoWriter
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "capture" / "roundtrip.mp4"
+
+
+def test_not_a_video(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    with pytest.raises(CaptureError, match="cannot read video") as info:
+        capture(bad)
+    assert "\n" not in str(info.value)
+
+
+def test_no_face_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "grey.mp4"
+    with VideoWriter(path, 64) as writer:
+        for _ in range(10):
+            writer.write(np.full((64, 64, 3), 128, np.uint8))
+    with pytest.raises(CaptureError, match="no face found in any of the 10 frames"):
+        capture(path)
+
+
+def test_bad_neutral_frame() -> None:
+    with pytest.raises(CaptureError, match="neutral frame 9999"):
+        capture(FIXTURE, neutral_frame=9999)
+
+
+def test_frames_without_a_face_are_flagged_and_bridged(tmp_path: Path) -> None:
+    frames = [rgb for _, rgb in read_frames(FIXTURE)][:60]
+    gap = range(30, 40)
+    path = tmp_path / "gap.mp4"
+    with VideoWriter(path, frames[0].shape[0]) as writer:
+        for i, rgb in enumerate(frames):
+            writer.write(np.zeros_like(rgb) if i in gap else rgb)
+    anim = capture(path, neutral_frame=0)
+    assert anim.num_frames == 60
+    assert not anim.face_found[list(gap)].any()
+    assert anim.face_found[:30].all() and anim.face_found[40:].all()
+    # bridged: each channel inside the gap lies between its values on either side
+    lo = np.minimum(anim.expression[29], anim.expression[40]) - 1e-6
+    hi = np.maximum(anim.expression[29], anim.expression[40]) + 1e-6
+    assert np.all((anim.expression[list(gap)] >= lo) & (anim.expression[list(gap)] <= hi))
