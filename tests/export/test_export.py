@@ -74,3 +74,13 @@ def test_animation_shape_checks():
         Animation(np.zeros((3, 52)), 30)
     a = Animation(np.zeros((3, 64)), 30)
     assert a.head.shape == (3, 3) and a.gaze.shape == (3, 2) and a.duration == pytest.approx(0.1)
+
+
+def test_json_keeps_face_found(tmp_path, anim):
+    assert "face_found" not in json.loads(save_animation(anim, tmp_path / "speech.json").read_text())
+    found = np.arange(anim.num_frames) % 7 != 3
+    captured = Animation(anim.expression, 30, anim.head, anim.gaze, face_found=found)
+    back = read_json(save_animation(captured, tmp_path / "take.json"))
+    np.testing.assert_array_equal(back.face_found, found)
+    with pytest.raises(ValueError, match="face_found"):
+        Animation(anim.expression, 30, face_found=found[:-1])
