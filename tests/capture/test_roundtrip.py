@@ -25,6 +25,7 @@ MIN_R = {
     "mouthSmile": 0.4,  # left and right together
 }
 MAX_HEAD_ERR = (5.0, 5.0, 2.0)  # pitch, yaw, roll degrees; the clip turns up to 6, 8 and 5
+MIN_HEAD_R = 0.9  # and each angle follows the true one (pitch is read at about 0.6 of its size)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,9 @@ def test_head_angles_relative_to_the_neutral(captured, truth) -> None:
     want = truth["head"] - truth["head"][0]
     err = np.abs(captured.head - want).max(axis=0)
     assert np.all(err <= MAX_HEAD_ERR), f"max head error (pitch, yaw, roll) {err.round(2)}"
+    for k, name in enumerate(("pitch", "yaw", "roll")):
+        r = _r(captured.head[:, k], want[:, k])
+        assert r >= MIN_HEAD_R, f"{name}: r {r:.3f} < {MIN_HEAD_R}"
 
 
 def test_automatic_neutral_is_a_rest_frame() -> None:
