@@ -21,5 +21,9 @@ class OutputError(AvatarError):
     """An output file cannot be written (bad extension, unwritable folder)."""
 
 
+class VideoError(AvatarError):
+    """A video that cannot be read: missing, not a video, no video stream, undecodable."""
+
+
 class ImageError(AvatarError):
     """A portrait that cannot be used: missing, unreadable, too large or small, or no usable face."""

@@ -142,12 +142,13 @@ def both_ways(clip: np.ndarray, cfg, lipsync, motion) -> tuple[np.ndarray, np.nd
 def grid_quality(cfg, lipsync, motion) -> None:
     """Mouth opening vs the real GRID speakers (r at lag 0), streamed and offline."""
     from avatar.eval.metrics import pearson, resample
-    from avatar.eval.mouth import mouth_opening, video_fps, video_frames
+    from avatar.eval.mouth import mouth_opening, video_fps
     from avatar.expression.channels import mouth_openness
+    from avatar.video.reader import read_frames
 
     rows = []
     for video in sorted((SHARED.parent / "video" / "grid").glob("*.mpg")):
-        times, images = zip(*video_frames(video), strict=True)
+        times, images = zip(*read_frames(video), strict=True)
         real, fps = mouth_opening(images), video_fps(video)
         centers = np.asarray(times) + 0.5 / fps
         streamed, offline = both_ways(prepare_audio(video, cfg), cfg, lipsync, motion)

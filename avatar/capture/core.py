@@ -9,8 +9,8 @@ import numpy as np
 from ..animation import Animation
 from ..audio.clock import FPS
 from ..expression.channels import EXPRESSION_DIM
+from ..video.reader import read_frames
 from .errors import CaptureError
-from .frames import read_frames
 from .neutral import neutral_index
 from .pose import head_pose
 from .resample import nearest_flags, output_times, resample

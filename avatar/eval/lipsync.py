@@ -22,8 +22,9 @@ from ..config import Config
 from ..lipsync import ExpressionSource, PhoneticLipSync
 from ..pipeline import prepare_audio
 from ..render import Renderer
+from ..video.reader import read_frames
 from .metrics import compare, envelope, resample
-from .mouth import mouth_opening, video_fps, video_frames
+from .mouth import mouth_opening, video_fps
 from .report import summarize
 
 METHODS = ("avatar", "phonetic_text", "envelope")
@@ -46,7 +47,7 @@ def evaluate_clip(
     source: ExpressionSource,
 ) -> dict:
     """Every curve and figure for one video (see the module docstring)."""
-    times, frames = zip(*video_frames(video), strict=True)
+    times, frames = zip(*read_frames(video), strict=True)
     real = mouth_opening(frames)
     fps = video_fps(video)
     centers = np.asarray(times) + 0.5 / fps  # compare frames at the middle of their display time

@@ -7,27 +7,13 @@ two curves are comparable. Frames without a face are NaN (skipped), never zero.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import av
 import numpy as np
 
 from ..errors import AvatarError
 from ..portrait import detect_faces, inner_lip_gap
-
-
-def video_frames(path: str | os.PathLike) -> Iterator[tuple[float, np.ndarray]]:
-    """(display time in seconds, RGB frame) for every frame of the first video stream."""
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise AvatarError(f"cannot read video {path}: {exc}") from None
-    with container:
-        if not container.streams.video:
-            raise AvatarError(f"no video stream in {path}")
-        stream = container.streams.video[0]
-        for frame in container.decode(stream):
-            yield float(frame.time or 0.0), frame.to_ndarray(format="rgb24")
 
 
 def video_fps(path: str | os.PathLike) -> float:

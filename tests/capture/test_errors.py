@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from avatar.capture import CaptureError, capture
-from avatar.capture.frames import read_frames
+from avatar.errors import VideoError
 from avatar.video import VideoWriter
+from avatar.video.reader import read_frames
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "capture" / "roundtrip.mp4"
 
@@ -17,7 +18,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "capture" / "roundt
 def test_not_a_video(tmp_path: Path) -> None:
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video")
-    with pytest.raises(CaptureError, match="cannot read video") as info:
+    with pytest.raises(VideoError, match="cannot read video") as info:
         capture(bad)
     assert "\n" not in str(info.value)
 

@@ -1,4 +1,4 @@
-"""Decoded video frames with their own display times (variable frame rates stay exact)."""
+"""Reading a video: decoded frames with their own display times (variable frame rates stay exact)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import av
 import numpy as np
 
-from .errors import CaptureError
+from ..errors import VideoError
 
 
 def read_frames(path: str | os.PathLike) -> Iterator[tuple[float, np.ndarray]]:
@@ -16,10 +16,10 @@ def read_frames(path: str | os.PathLike) -> Iterator[tuple[float, np.ndarray]]:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
-        raise CaptureError(f"cannot read video {path}: {exc}") from None
+        raise VideoError(f"cannot read video {path}: {exc}") from None
     with container:
         if not container.streams.video:
-            raise CaptureError(f"no video stream in {path}")
+            raise VideoError(f"no video stream in {path}")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         index = 0
@@ -31,5 +31,5 @@ def read_frames(path: str | os.PathLike) -> Iterator[tuple[float, np.ndarray]]:
                 yield t, frame.to_ndarray(format="rgb24")
         except av.error.FFmpegError as exc:
             if index == 0:
-                raise CaptureError(f"cannot decode video {path}: {exc}") from None
+                raise VideoError(f"cannot decode video {path}: {exc}") from None
             # a truncated file: keep the frames that did decode
