@@ -14,8 +14,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -66,6 +67,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # Root passes permission checks through these two capabilities; without them, a process of
 # root's is held to a file's mode bits like any other user (and keeps root's own files and tools).
 OVERRIDES = "-dac_override,-dac_read_search"
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder with mode 0500 (writable again afterwards, so pytest can remove it)."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        yield folder
+    finally:
+        folder.chmod(0o700)
 
 
 @pytest.fixture(scope="session")

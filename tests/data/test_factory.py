@@ -154,22 +154,13 @@ def test_unwritable_or_foreign_folder(tmp_path):
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
-def test_read_only_folder(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        with pytest.raises(OutputError, match="cannot write"):
-            synth(0.01, locked / "set", 0, progress=False)
-    finally:
-        locked.chmod(0o700)
+def test_read_only_folder(read_only_folder):
+    with pytest.raises(OutputError, match="cannot write"):
+        synth(0.01, read_only_folder / "set", 0, progress=False)
 
 
-def test_read_only_folder_even_as_root(tmp_path, unprivileged):
+def test_read_only_folder_even_as_root(read_only_folder, unprivileged):
     """The test above, which root skips, in a process held to the folder's mode even as root."""
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
     code = """if True:
         import sys
         from pathlib import Path
@@ -180,13 +171,10 @@ def test_read_only_folder_even_as_root(tmp_path, unprivileged):
         except OutputError as exc:
             print(exc)
     """
-    try:
-        done = unprivileged(code, str(locked / "set"))
-    finally:
-        locked.chmod(0o700)
+    done = unprivileged(code, str(read_only_folder / "set"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"cannot write the data set to {locked / 'set'}: Permission denied\n"
-    assert not any(locked.iterdir())
+    assert done.stdout == f"cannot write the data set to {read_only_folder / 'set'}: Permission denied\n"
+    assert not any(read_only_folder.iterdir())
 
 
 def test_missing_tool_names_its_package(tmp_path, monkeypatch):

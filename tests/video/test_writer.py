@@ -176,22 +176,13 @@ def test_unwritable_destinations(tmp_path):
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
-def test_read_only_folder(tmp_path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(OutputError, match="ermission"):
-            VideoWriter(folder / "out.mp4", 64)
-    finally:
-        folder.chmod(0o700)
+def test_read_only_folder(read_only_folder):
+    with pytest.raises(OutputError, match="ermission"):
+        VideoWriter(read_only_folder / "out.mp4", 64)
 
 
-def test_read_only_folder_even_as_root(tmp_path, unprivileged):
+def test_read_only_folder_even_as_root(read_only_folder, unprivileged):
     """The test above, which root skips, in a process held to the folder's mode even as root."""
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
     code = """if True:
         import sys
         from avatar.errors import OutputError
@@ -201,13 +192,10 @@ def test_read_only_folder_even_as_root(tmp_path, unprivileged):
         except OutputError as exc:
             print(exc)
     """
-    try:
-        done = unprivileged(code, str(folder / "out.mp4"))
-    finally:
-        folder.chmod(0o700)
+    done = unprivileged(code, str(read_only_folder / "out.mp4"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"cannot write {folder / 'out.mp4'}: Permission denied\n"
-    assert not any(folder.iterdir())
+    assert done.stdout == f"cannot write {read_only_folder / 'out.mp4'}: Permission denied\n"
+    assert not any(read_only_folder.iterdir())
 
 
 def test_permission_denied_is_an_output_error(out, monkeypatch):
