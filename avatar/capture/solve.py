@@ -8,7 +8,7 @@ import numpy as np
 from scipy.optimize import lsq_linear
 
 from ..expression.channels import CHANNEL_INDEX, EXPRESSION_DIM, NUM_ARKIT
-from ..portrait.facemesh import eye_aspect_ratio
+from ..portrait.facemesh import eye_aspect_ratio, eye_distance
 from ..render.deformers import expression_basis
 
 MESH_POINTS = 468  # the irises are read as gaze, not fitted
@@ -23,7 +23,7 @@ class ChannelSolver:
     def __init__(self, neutral: np.ndarray) -> None:
         self.neutral = neutral.astype(np.float64)
         basis = expression_basis(self.neutral)[:, :MESH_POINTS].astype(np.float64)  # (64, N, 2)
-        iod = float(np.linalg.norm(self.neutral[263, :2] - self.neutral[33, :2]))
+        iod = eye_distance(self.neutral)
         strength = np.abs(basis).max(axis=(1, 2)) / iod
         # The speech articulators (channels 52-63) are not captured: their fields are scaled
         # copies of ARKit ones (lipProtrusion is a small pucker), so landmarks cannot tell them apart.

@@ -6,9 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from ..portrait.facemesh import landmark_pixels
+
 
 class FaceTracker:
-    """Landmarks of the largest face, frame after frame; tracking reuses the last frame's face
+    """Landmarks of one face, frame after frame; tracking reuses the last frame's face
     instead of detecting it again, which is both faster and steadier than per-photo detection."""
 
     def __init__(self) -> None:
@@ -28,9 +30,7 @@ class FaceTracker:
         result = self._mesh.process(np.ascontiguousarray(rgb))
         if not result.multi_face_landmarks:
             return None
-        face = result.multi_face_landmarks[0]
-        lm = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float32)  # (478, 3)
-        return lm * np.array([width, height, width], dtype=np.float32)
+        return landmark_pixels(result.multi_face_landmarks[0], width, height)
 
     def close(self) -> None:
         self._mesh.close()

@@ -86,13 +86,16 @@ def detect_faces(rgb: np.ndarray) -> list[np.ndarray]:
         with _quiet_stderr() if _chatty else contextlib.nullcontext():
             result = _face_mesh().process(np.ascontiguousarray(rgb))
         _chatty = _chatty and not result.multi_face_landmarks
-    faces = []
-    for face in result.multi_face_landmarks or []:
-        lm = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float32)  # (478, 3)
-        lm *= np.array([width, height, width], dtype=np.float32)
-        faces.append(lm)
+    faces = [landmark_pixels(face, width, height) for face in result.multi_face_landmarks or []]
     faces.sort(key=_box_area, reverse=True)
     return faces
+
+
+def landmark_pixels(face: Any, width: int, height: int) -> np.ndarray:
+    """One MediaPipe face's landmarks (normalised to the image) -> (478, 3) float32 pixels, z on
+    x's scale, as ``detect_faces`` describes."""
+    lm = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float32)  # (478, 3)
+    return lm * np.array([width, height, width], dtype=np.float32)
 
 
 def _box_area(lm: np.ndarray) -> float:
