@@ -7,6 +7,7 @@ that names the file; nothing from FFmpeg leaks out as a traceback.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -75,29 +76,42 @@ def _decoded_seconds(
 ) -> float:
     """Seconds of audio in ``stream``, counted while decoding; stops once past ``limit_s``."""
     samples: dict[int, int] = {}  # per sample rate (it may change mid-file)
-    first_error: Exception | None = None
+    frames = _Frames(container, stream)
 
     def seconds() -> float:
         return sum(n / rate for rate, n in samples.items())
 
     try:
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except (av.error.FFmpegError, ValueError) as exc:  # skipped, as load_audio does
-                first_error = first_error or exc
-                continue
-            for frame in frames:
-                samples[frame.sample_rate] = samples.get(frame.sample_rate, 0) + frame.samples
+        for frame in frames:
+            samples[frame.sample_rate] = samples.get(frame.sample_rate, 0) + frame.samples
             if limit_s is not None and seconds() > limit_s:
                 break
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise AudioError(f"cannot decode audio in {path}: {_reason(exc)}") from None
     if not any(samples.values()):
-        if first_error is not None:
-            raise AudioError(f"cannot decode audio in {path}: {_reason(first_error)}")
+        if frames.first_error is not None:
+            raise AudioError(f"cannot decode audio in {path}: {_reason(frames.first_error)}")
         raise AudioError(f"no audio samples in {path}")
     return seconds()
+
+
+class _Frames:
+    """The decoded frames of ``stream``. Like the ffmpeg CLI, a damaged packet is skipped instead
+    of losing the whole file; the first such error is kept (``first_error``) for a file in which
+    nothing decodes."""
+
+    def __init__(self, container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> None:
+        self.container, self.stream = container, stream
+        self.first_error: Exception | None = None
+
+    def __iter__(self) -> Iterator[av.AudioFrame]:
+        for packet in self.container.demux(self.stream):
+            try:
+                frames = packet.decode()
+            except (av.error.FFmpegError, ValueError) as exc:
+                self.first_error = self.first_error or exc
+                continue
+            yield from frames
 
 
 def _check_path(path: str | os.PathLike) -> Path:
@@ -144,7 +158,7 @@ def _decode(
     """Decode, resample and downmix ``stream`` into one preallocated mono buffer."""
     out = _Samples(_estimated_samples(container, stream, sample_rate))
     expected = 0  # output samples the input implies, summed over segments
-    first_error: Exception | None = None
+    decoded = _Frames(container, stream)
 
     resampler: av.AudioResampler | None = None
     setup: tuple | None = None  # (format, layout, rate) the current resampler was built for
@@ -166,29 +180,22 @@ def _decode(
             expected += (2 * n_in * sample_rate + rate_in) // (2 * rate_in)
 
     try:
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except (av.error.FFmpegError, ValueError) as exc:
-                # Like the ffmpeg CLI, skip a damaged packet instead of losing the whole file.
-                first_error = first_error or exc
-                continue
-            for frame in frames:
-                key = (frame.format.name, frame.layout.name, frame.sample_rate)
-                if key != setup:  # stream parameters changed mid-file: start a new segment
-                    finish_segment()
-                    # Keep the input layout and average channels ourselves: FFmpeg's own
-                    # downmix weights channels by 1/sqrt(2) and drops LFE, not a plain mean.
-                    resampler = av.AudioResampler(format="fltp", rate=sample_rate)
-                    setup, n_in, rate_in = key, 0, frame.sample_rate
-                n_in += frame.samples
-                drain(resampler.resample(frame))
+        for frame in decoded:
+            key = (frame.format.name, frame.layout.name, frame.sample_rate)
+            if key != setup:  # stream parameters changed mid-file: start a new segment
+                finish_segment()
+                # Keep the input layout and average channels ourselves: FFmpeg's own
+                # downmix weights channels by 1/sqrt(2) and drops LFE, not a plain mean.
+                resampler = av.AudioResampler(format="fltp", rate=sample_rate)
+                setup, n_in, rate_in = key, 0, frame.sample_rate
+            n_in += frame.samples
+            drain(resampler.resample(frame))
         finish_segment()
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise AudioError(f"cannot decode audio in {path}: {_reason(exc)}") from None
 
-    if out.size == 0 and first_error is not None:
-        raise AudioError(f"cannot decode audio in {path}: {_reason(first_error)}")
+    if out.size == 0 and decoded.first_error is not None:
+        raise AudioError(f"cannot decode audio in {path}: {_reason(decoded.first_error)}")
     if abs(out.size - expected) > _LENGTH_TOLERANCE:
         raise AudioError(
             f"cannot decode audio in {path}: resampler returned {out.size} samples, expected {expected}"
