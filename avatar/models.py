@@ -146,6 +146,12 @@ def _rebuild(kind: str, checkpoint: Checkpoint, device: str, build: Callable[[di
     return model.to(device).eval()
 
 
+def _sha256(kind: str, checkpoint: Checkpoint) -> str:
+    """The SHA-256 of a ``kind`` checkpoint (the shipped one's from SHIPPED: no second read)."""
+    path, sha256 = checkpoint_path(kind, checkpoint)
+    return sha256 or sha256_of(path)
+
+
 def load_lipsync(cfg: Config, checkpoint: Checkpoint = None) -> LipSyncNetwork:
     """The lip-sync network as configured (``inference.backend``, ``precision``, ``device``): a
     torch LipSyncNet or its onnxruntime twin; ``checkpoint`` default the shipped weights."""
@@ -157,8 +163,7 @@ def load_lipsync(cfg: Config, checkpoint: Checkpoint = None) -> LipSyncNetwork:
         from .onnx.runtime import onnx_lipsync
 
         net = lipsync_net(checkpoint)  # the shipped file is checked before anything is derived from it
-        path, sha256 = checkpoint_path("lipsync", checkpoint)
-        return onnx_lipsync(net, sha256 or sha256_of(path), inference.precision == "int8", device)
+        return onnx_lipsync(net, _sha256("lipsync", checkpoint), inference.precision == "int8", device)
     if inference.precision == "fp16" and device != "cuda":
         raise AvatarError("precision: fp16 needs a CUDA GPU and none is available (use fp32)")
     network = lipsync_net(checkpoint, device)
@@ -175,7 +180,6 @@ def load_motion(cfg: Config, checkpoint: Checkpoint = None) -> MotionModel:
         from .onnx.runtime import onnx_motion
 
         net = motion_net(checkpoint)
-        path, sha256 = checkpoint_path("motion", checkpoint)
         device = resolve_device(cfg.inference.device)
-        return MotionModel(onnx_motion(net, sha256 or sha256_of(path), device), cfg)
+        return MotionModel(onnx_motion(net, _sha256("motion", checkpoint), device), cfg)
     return MotionModel(motion_net(checkpoint), cfg)
