@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config, with_overrides
+from ..config import Config
 from ..errors import AvatarError
 from ..export import save_animation
 from ..generate import generate
@@ -13,11 +13,6 @@ from ..motion.sampler import MotionModel
 from ..pipeline import blendshapes
 from ..portrait import Avatar, enroll, load_avatar
 from .state import Models
-
-
-def request_config(base: Config, overrides: dict) -> Config:
-    """The service's configuration with one request's options applied (validated, key named)."""
-    return with_overrides(base, overrides)
 
 
 def lipsync_source(cfg: Config, models: Models) -> ExpressionSource:

@@ -5,12 +5,11 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
-from avatar.config import load_config
+from avatar.config import load_config, with_overrides
 from avatar.errors import ConfigError
 from avatar.expression.channels import CHANNEL_INDEX
 from avatar.motion.controls import SCALED
 from avatar.server import create_app
-from avatar.server.jobs import request_config
 
 from .conftest import FIXTURES, LIMITS, wait_ready
 
@@ -19,21 +18,21 @@ SERVER = {"controls.expression_scale": 0, "controls.head_motion": 0.5, "phonetic
 
 def test_request_options_keep_the_server_settings():
     base = load_config(env={}, overrides={**SERVER, "device": "cuda", "backend": "onnx", "server.workers": 3})
-    cfg = request_config(base, {"controls.seed": 1})
+    cfg = with_overrides(base, {"controls.seed": 1})
     assert cfg.inference.controls.seed == 1
     assert cfg.inference.controls.expression_scale == 0 and cfg.inference.controls.head_motion == 0.5
     assert cfg.inference.device == "cuda" and cfg.inference.backend == "onnx"
     assert cfg.inference.phonetic.lead_ms == 40 and cfg.inference.server.workers == 3
     assert base.inference.controls.seed == 0  # the server's own configuration is left alone
-    assert request_config(base, {}) is base
+    assert with_overrides(base, {}) is base
 
 
 def test_bad_request_options_name_the_key():
     base = load_config(env={})
     with pytest.raises(ConfigError, match=r"controls\.head_motion"):
-        request_config(base, {"controls.head_motion": 5})
+        with_overrides(base, {"controls.head_motion": 5})
     with pytest.raises(ConfigError, match=r"unknown config key: controls\.nope"):
-        request_config(base, {"controls.nope": 1})
+        with_overrides(base, {"controls.nope": 1})
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import Field, field_validator
 from starlette.background import BackgroundTask
 
+from ...config import with_overrides
 from ...controls import ControlOptions
 from ...generate import SIZES
 from .. import jobs, uploads
@@ -73,7 +74,7 @@ async def post_generate(
     if image is not None and options.avatar:
         raise HTTPException(422, "give either an image or an avatar id, not both")
     limits = state.cfg.inference.server
-    cfg = jobs.request_config(state.cfg, options.overrides())
+    cfg = with_overrides(state.cfg, options.overrides())
     folder = uploads.workdir()
     try:
         # Off the event loop: copying 50 MB, or decoding audio up to the limit, takes a while.

@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from ...audio import SAMPLE_RATE
+from ...config import with_overrides
 from ...errors import AvatarError
 from ...portrait import load_avatar
 from ...render import Renderer
@@ -18,7 +19,6 @@ from ...stream.core import AvatarStream
 from ...stream.encoders import frame_encoder
 from ...stream.protocol import StartMessage
 from ...stream.session import BacklogError, LiveSession
-from ..jobs import request_config
 
 router = APIRouter(tags=["stream"])
 START_TIMEOUT_S = 10.0
@@ -61,7 +61,7 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
     except (json.JSONDecodeError, TypeError) as exc:
         raise _RefusedError(1008, f"bad start message: not JSON ({exc.__class__.__name__})") from None
     try:
-        cfg = request_config(state.cfg, start.options.overrides())
+        cfg = with_overrides(state.cfg, start.options.overrides())
         avatar = await asyncio.to_thread(load_avatar, start.avatar) if start.avatar else models.default_avatar
         renderer = None
         if start.format != "params":

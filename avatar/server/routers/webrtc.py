@@ -8,12 +8,12 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from ...config import with_overrides
 from ...portrait import load_avatar
 from ...render import Renderer
 from ...stream.core import AvatarStream
 from ...stream.protocol import StreamOptions
 from ..deps import Authorized, Ready, State
-from ..jobs import request_config
 
 router = APIRouter(prefix="/webrtc", tags=["stream"], dependencies=[Authorized])
 
@@ -40,7 +40,7 @@ async def offer(body: Offer, state: State, models: Ready) -> Answer:
         raise HTTPException(503, f"all {limit} live streams are in use", {"Retry-After": "10"})
     if models.stream_lipsync is None:
         raise HTTPException(503, "the neural lip-sync is not installed on this server")
-    cfg = request_config(state.cfg, body.options.overrides())
+    cfg = with_overrides(state.cfg, body.options.overrides())
     avatar = await asyncio.to_thread(load_avatar, body.avatar) if body.avatar else models.default_avatar
     renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, body.size)
     # Off the event loop, as everything slow here: the stream warms its networks up.
