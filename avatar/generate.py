@@ -1,8 +1,10 @@
-"""Audio -> talking-portrait MP4: lip-sync, render each frame, encode with the speech.
+"""Audio -> talking-portrait MP4: lip-sync, render each frame, encode with the speech; or a video
+of a face -> the same portrait driven by it (``drive``).
 
 The expression source is swappable: anything with the lip-sync call signature (audio, text,
 progress) -> LipSync can drive the renderer (phonetic or neural); head, gaze and blinks come
-from the motion model (pipeline.animate).
+from the motion model (pipeline.animate). ``drive`` takes all of them from a video's capture
+(pipeline.drive_animation); both render and encode with ``render_video``.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+import numpy as np
 import torch
 
 from .animation import Animation
 from .audio import load_audio
 from .config import Config, load_config
 from .device import resolve_device
+from .errors import VideoError
 from .lipsync import ExpressionSource, LipSync, ProgressFn
 from .motion.sampler import MotionModel
-from .pipeline import animate, prepare_audio
+from .pipeline import animate, drive_animation, prepare_audio
 from .portrait import Avatar, default_avatar
 from .render import Renderer
 from .video import VideoWriter
@@ -56,12 +61,17 @@ def torch_threads(n: int) -> Iterator[None]:
 
 @dataclass
 class Generated:
-    """What ``generate`` made: the animation that drove the video, and how."""
+    """What ``generate`` or ``drive`` made: the animation that drove the video, and how."""
 
     path: Path
     animation: Animation
-    lipsync: LipSync
+    lipsync: LipSync | None  # None for a video driven by another video (``drive``)
     size: int
+
+
+def _check_size(size: int) -> None:
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, got {size}")
 
 
 def generate(
@@ -83,20 +93,73 @@ def generate(
     count is process-wide, so a caller running several jobs at once (the service) passes False:
     its jobs already share the cores.
     """
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size}")
+    _check_size(size)
     cfg = cfg or load_config()
-    device = resolve_device(cfg.inference.device)
     samples = prepare_audio(audio, cfg)
     anim, result = animate(samples, text, cfg, expression_source, motion, progress=on_lipsync)
+    speech = load_audio(audio, MUX_RATE)
+    render_video(anim, output, avatar, size, cfg, speech, on_frames, split_cores)
+    return Generated(Path(output), anim, result, size)
+
+
+def drive(
+    video: str | os.PathLike,
+    output: str | os.PathLike,
+    avatar: Avatar | None = None,
+    audio: str | os.PathLike | None = None,
+    size: int = 256,
+    cfg: Config | None = None,
+    on_frames: Callable[[int, int], None] | None = None,
+    split_cores: bool = True,
+) -> Generated:
+    """Make ``output`` (.mp4): ``avatar`` (default: the built-in astronaut) with the face of
+    ``video``: its captured expression, head motion and gaze (``pipeline.drive_animation``, with
+    the configured controls), one frame per 1/fps s of the video.
+
+    The sound is ``audio`` if given, else the video's own; either is cut or padded with silence
+    to the video's length (``VideoWriter``). A video without an audio track and no ``audio``
+    gives a video-only MP4 (no audio stream). CaptureError / VideoError for an unusable video.
+    """
+    _check_size(size)
+    cfg = cfg or load_config()
+    anim = drive_animation(video, cfg)
+    sound = load_audio(audio, MUX_RATE) if audio is not None else _own_sound(video)
+    render_video(anim, output, avatar, size, cfg, sound, on_frames, split_cores)
+    return Generated(Path(output), anim, None, size)
+
+
+def _own_sound(video: str | os.PathLike) -> np.ndarray | None:
+    """The video's audio track at MUX_RATE, or None if it has none (AudioError if it has one
+    that cannot be decoded: the user can give other audio instead)."""
+    try:
+        with av.open(str(video)) as container:
+            has_sound = bool(container.streams.audio)
+    except (av.error.FFmpegError, OSError) as exc:
+        raise VideoError(f"cannot read video {video}: {exc}") from None
+    return load_audio(video, MUX_RATE) if has_sound else None
+
+
+def render_video(
+    anim: Animation,
+    output: str | os.PathLike,
+    avatar: Avatar | None,
+    size: int,
+    cfg: Config,
+    sound: np.ndarray | None,
+    on_frames: Callable[[int, int], None] | None = None,
+    split_cores: bool = True,
+) -> None:
+    """Render ``anim`` with ``avatar`` (default: the built-in one) at ``size`` and encode it to
+    ``output`` with ``sound`` (mono at MUX_RATE, cut or padded to the video; None: no audio
+    track). ``on_frames(done, total)`` after each batch; ``split_cores`` as for ``generate``."""
+    device = resolve_device(cfg.inference.device)
     avatar = avatar or default_avatar()
     renderer = Renderer(avatar.image, avatar.landmarks, size).to(device)
-    speech = load_audio(audio, MUX_RATE)
     batch = cfg.inference.batch_size
     # x264 runs in C without the GIL: one batch is encoded on a second thread while the next one
     # renders (in order; at most one batch waits), so the two stages share the cores.
     with (
-        VideoWriter(output, size, fps=cfg.model.fps, audio=speech, audio_rate=MUX_RATE) as writer,
+        VideoWriter(output, size, fps=cfg.model.fps, audio=sound, audio_rate=MUX_RATE) as writer,
         ThreadPoolExecutor(1, thread_name_prefix="encode") as encoder,
         torch_threads(render_threads(size, device) if split_cores else torch.get_num_threads()),
     ):
@@ -111,4 +174,3 @@ def generate(
                 on_frames(end, anim.num_frames)
         if pending is not None:
             pending.result()
-    return Generated(Path(output), anim, result, size)

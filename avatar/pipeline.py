@@ -1,5 +1,6 @@
 """The offline pipeline: audio file -> clean 16 kHz mono -> lip-sync -> motion -> controls ->
-filter -> Animation. Rendering and video are in generate.py; each stage is its own module.
+filter -> Animation; or a video of a face -> capture -> controls -> Animation (``drive_animation``).
+Rendering and video are in generate.py; each stage is its own module.
 """
 
 from __future__ import annotations
@@ -98,6 +99,31 @@ def animate(
     if cfg.inference.filter.enabled:
         anim = smooth_offline(anim, cfg.inference.filter)
     return anim, result
+
+
+def drive_animation(video: str | os.PathLike, cfg: Config) -> Animation:
+    """A video of a face -> the animation that drives the avatar with it: its capture
+    (``avatar.capture.capture`` at the model's fps) under the user's controls, as for speech
+    (``apply_controls``): expression_scale scales the captured mouth shapes (closures kept),
+    the emotion adds its offsets, head_motion scales the captured head angles and still drops
+    them, gaze camera holds the eyes on the viewer (natural: the captured gaze), and blink off
+    removes the video's blinks. The seed draws nothing here, and the offline filter is not run:
+    capture has its own temporal prior, and smoothing would blunt the video's timing.
+    CaptureError or VideoError for a video that cannot be used."""
+    from .capture import capture
+    from .motion.controls import BLINKS, apply_controls
+    from .motion.sampler import Motion
+
+    captured = capture(video, fps=cfg.model.fps)
+    controls = cfg.inference.controls
+    expression = captured.expression.copy()
+    if not controls.blink:
+        expression[:, BLINKS] = 0.0
+    # the capture stands in for the motion model; its blinks are already in the expression
+    motion = Motion(head=captured.head, gaze=captured.gaze, blink=np.zeros(captured.num_frames, np.float32))
+    anim = apply_controls(expression, motion, controls, captured.fps)
+    anim.face_found = captured.face_found
+    return anim
 
 
 def blendshapes(
