@@ -7,10 +7,10 @@ from pathlib import Path
 from ..config import Config
 from ..errors import AvatarError
 from ..export import save_animation
-from ..generate import generate
+from ..generate import drive, generate
 from ..lipsync import ExpressionSource, PhoneticLipSync
 from ..motion.sampler import MotionModel
-from ..pipeline import blendshapes
+from ..pipeline import blendshapes, drive_animation
 from ..portrait import Avatar, enroll, load_avatar
 from .state import Models
 
@@ -64,4 +64,26 @@ def run_generate(
     else:
         anim, result = blendshapes(audio, text, cfg, source=source, motion=motion)
         save_animation(anim, out, source="upload", lipsync=cfg.inference.lipsync, method=result.method)
+    return out
+
+
+def run_drive(
+    models: Models,
+    cfg: Config,
+    video: Path,
+    audio: Path | None,
+    avatar_name: str | None,
+    image: Path | None,
+    size: int,
+    fmt: str,
+    folder: Path,
+) -> Path:
+    """A driving video -> ``folder``/out.mp4 of the photo ``image``, the avatar ``avatar_name`` or
+    the default one with the video's face, and its sound or ``audio``'s (or the captured curves as
+    .csv / .json); returns the file."""
+    out = folder / f"out.{fmt}"
+    if fmt == "mp4":
+        drive(video, out, pick_avatar(models, avatar_name, image), audio, size, cfg, split_cores=False)
+    else:
+        save_animation(drive_animation(video, cfg), out, source="upload", method="capture")
     return out

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import av
 from fastapi import UploadFile
 from PIL import Image, UnidentifiedImageError
 
@@ -70,6 +71,54 @@ def check_image(path: Path, limits: ServerConfig) -> None:
             f"the image is {width}x{height} ({width * height / 1e6:.1f} MP): "
             f"the limit is {limits.max_image_megapixels:g} MP"
         )
+
+
+def check_video(path: Path, limits: ServerConfig) -> float:
+    """A driving video's duration in seconds, from its header: 422 if it is not a video or has no
+    video stream, 413 if it lasts longer than ``max_audio_s`` (the output is as long) or its frames
+    are over ``max_image_megapixels``. Nothing is decoded; a file whose header records no duration
+    is demuxed only until it passes the limit."""
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError):
+        raise AvatarError(
+            "the uploaded driving file is not a video this service reads (mp4, mov, webm, avi, mkv)"
+        ) from None
+    with container:
+        if not container.streams.video:
+            raise AvatarError("the uploaded driving file has no video stream")
+        stream = container.streams.video[0]
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if width * height > limits.max_image_megapixels * 1e6:
+            raise TooLargeError(
+                f"the driving video is {width}x{height} ({width * height / 1e6:.1f} MP): "
+                f"the limit is {limits.max_image_megapixels:g} MP"
+            )
+        duration = _video_seconds(container, stream, limits.max_audio_s)
+    if duration > limits.max_audio_s:
+        raise TooLargeError(
+            f"the driving video lasts at least {duration:.0f} s: the limit is {limits.max_audio_s:g} s"
+        )
+    return duration
+
+
+def _video_seconds(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, limit: float
+) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    last = 0.0
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is not None and packet.time_base is not None:
+                last = max(last, float(packet.pts * packet.time_base))
+                if last > limit:
+                    break
+    except av.error.FFmpegError:
+        pass  # a damaged tail: capture keeps the frames that decode
+    return last
 
 
 def client_filename(filename: str | None) -> str:
