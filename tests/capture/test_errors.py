@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from video.clips import BAD  # tests/video/clips.py (tests/ is on the path)
 
 from avatar.capture import CaptureError, capture
-from avatar.errors import VideoError
+from avatar.cli import main
+from avatar.errors import AvatarError, VideoError
 from avatar.video import VideoWriter
 from avatar.video.reader import read_frames
 
@@ -23,13 +26,40 @@ def test_not_a_video(tmp_path: Path) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_no_face_at_all(tmp_path: Path) -> None:
-    path = tmp_path / "grey.mp4"
+@pytest.mark.parametrize("case", BAD)
+def test_unusable_video_is_one_line(tmp_path: Path, case: str) -> None:
+    make, message = BAD[case]
+    path = make(tmp_path / "input.mp4")
+    with pytest.raises(AvatarError, match=message) as info:
+        capture(path)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("case", [*BAD, "no face"])
+def test_unusable_video_on_the_command_line(tmp_path: Path, capsys, case: str) -> None:
+    """Exit code 1 and one line on stderr naming the problem, never a traceback."""
+    if case == "no face":
+        path, message = _grey(tmp_path / "input.mp4"), "no face found in any of the 10 frames"
+    else:
+        make, message = BAD[case]
+        path = make(tmp_path / "input.mp4")
+    assert main(["capture", str(path), "-o", str(tmp_path / "face.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("avatar: error: ") and err.count("\n") == 1, err
+    assert re.search(message, err), err
+    assert not (tmp_path / "face.json").exists()
+
+
+def _grey(path: Path) -> Path:
     with VideoWriter(path, 64) as writer:
         for _ in range(10):
             writer.write(np.full((64, 64, 3), 128, np.uint8))
+    return path
+
+
+def test_no_face_at_all(tmp_path: Path) -> None:
     with pytest.raises(CaptureError, match="no face found in any of the 10 frames"):
-        capture(path)
+        capture(_grey(tmp_path / "grey.mp4"))
 
 
 def test_bad_neutral_frame() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import wave
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+from PIL import Image
 
 FPS = 30
 
@@ -72,3 +74,80 @@ def retime_matroska(path: Path, new_ms: dict[int, int]) -> None:
         pos = packets[index].pos  # a SimpleBlock's payload: track number (1 byte), int16 time, flags
         data[pos + 1 : pos + 3] = ms.to_bytes(2, "big", signed=True)
     path.write_bytes(bytes(data))
+
+
+PICTURE = picture()  # (48, 64, 3): landscape, so a missed transpose changes the shape
+
+
+def _directory(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _empty(path: Path) -> Path:
+    path.write_bytes(b"")
+    return path
+
+
+def _text(path: Path) -> Path:
+    path.write_text("not a video\n")
+    return path
+
+
+def _wav(path: Path) -> Path:
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(16000)
+        f.writeframes(np.zeros(1600, "<i2").tobytes())
+    return path
+
+
+def _m4a(path: Path) -> Path:
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=48000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate = 48000
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+def _png(path: Path) -> Path:
+    Image.fromarray(PICTURE).save(path, "PNG")
+    return path
+
+
+def _jpeg(path: Path) -> Path:
+    Image.fromarray(PICTURE).save(path, "JPEG")
+    return path
+
+
+def _index_lost(path: Path) -> Path:
+    """An MP4 with its index after the media, cut in half: the index is gone."""
+    data = write_clip(path, [PICTURE] * 10).read_bytes()
+    assert data.find(b"moov") > data.find(b"mdat")
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _frames_lost(path: Path) -> Path:
+    """An MP4 with its index first, cut where the media starts: 10 frames listed, none there."""
+    data = write_clip(path, [PICTURE] * 10, faststart=True).read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")
+    path.write_bytes(data[: data.find(b"mdat") + 4])
+    return path
+
+
+BAD = {  # what a user may give for a video -> (how it is made, what the one-line error says)
+    "missing": (lambda path: path, "no such video"),
+    "a directory": (_directory, "expected a video file, got a directory|no such video"),
+    "empty": (_empty, "video file is empty"),
+    "text": (_text, "cannot read video .*: not a video"),
+    "WAV audio": (_wav, "no video stream in .* \\(it holds only audio\\)"),
+    "audio-only m4a": (_m4a, "no video stream in .* \\(it holds only audio\\)"),
+    "PNG photo": (_png, "is a still image, not a video"),
+    "JPEG photo": (_jpeg, "is a still image, not a video"),
+    "truncated (index lost)": (_index_lost, "cannot read video .*: not a video, or damaged or incomplete"),
+    "truncated (frames lost)": (_frames_lost, "no video frames decode in"),
+}
