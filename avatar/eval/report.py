@@ -3,6 +3,8 @@
 ``write_report(results, folder)`` writes ``folder/report.html``: figures are PNGs embedded as
 data URIs and the CSS is inline, so the file opens offline and can be attached to an issue as is.
 ``summarize(clips, methods)`` computes the results' ``summary`` block from the per-clip metrics.
+``page(title, body)`` is the HTML shell and style, shared with the self-reenactment page
+(avatar/eval/reenact_report.py).
 
 The results dict (the evaluation also saves it as JSON)::
 
@@ -73,7 +75,7 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def _mean(values: Iterable[Any]) -> float | None:
+def finite_mean(values: Iterable[Any]) -> float | None:
     """Mean of the finite values; None when there are none (None, unlike NaN, is valid JSON)."""
     finite = [v for v in map(_number, values) if math.isfinite(v)]
     return sum(finite) / len(finite) if finite else None
@@ -88,9 +90,9 @@ def summarize(clips: list[dict], methods: list[str]) -> dict[str, dict[str, floa
     for method in methods:
         metrics = [(clip.get("metrics") or {}).get(method) or {} for clip in clips]
         summary[method] = {
-            "mean_r0": _mean(m.get("r0") for m in metrics),
-            "mean_r_best": _mean(m.get("r_best") for m in metrics),
-            "mean_best_lag": _mean(m.get("best_lag") for m in metrics),
+            "mean_r0": finite_mean(m.get("r0") for m in metrics),
+            "mean_r_best": finite_mean(m.get("r_best") for m in metrics),
+            "mean_best_lag": finite_mean(m.get("best_lag") for m in metrics),
         }
     return summary
 
@@ -353,10 +355,14 @@ def write_report(results: dict, folder: str | Path) -> Path:
         ]
     body.append("<h2>Clips</h2>")
     body += [_clip_section(c, methods, labels, colors) for c in clips] or ["<p class=note>No clips.</p>"]
-    page = (
+    path = folder / "report.html"
+    path.write_text(page(title, body), encoding="utf-8")
+    return path
+
+
+def page(title: str, body: list[str]) -> str:
+    """A self-contained HTML page with the report style: ``body`` is its HTML fragments in order."""
+    return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
-    path = folder / "report.html"
-    path.write_text(page, encoding="utf-8")
-    return path
