@@ -1,4 +1,5 @@
-"""``avatar eval lipsync`` and ``avatar eval speech``: the yardstick of the lip-sync."""
+"""``avatar eval lipsync``, ``eval speech`` and ``eval reenact``: the yardsticks of the lip-sync and
+the renderer."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ import sys
 from pathlib import Path
 
 from ..errors import AvatarError
-from .common import add_common, add_lipsync_args, config_from_args
+from .common import FRAME_SIZES, add_common, add_lipsync_args, config_from_args, overrides
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
-    """Add ``eval`` (with ``lipsync`` and ``speech``) to ``commands``."""
+    """Add ``eval`` (with ``lipsync``, ``speech`` and ``reenact``) to ``commands``."""
     parser = commands.add_parser(
         name,
         help=text,
-        description="Evaluate the lip-sync. 'lipsync' needs talking-face videos; 'speech' audio files.",
+        description="Evaluate the lip-sync ('lipsync': talking-face videos; 'speech': audio files) or "
+        "the renderer ('reenact': videos of a real face).",
     )
     kinds = parser.add_subparsers(dest="eval_kind", metavar="KIND", required=True)
     lip = kinds.add_parser(
@@ -64,6 +66,34 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
     add_lipsync_args(sp)
     sp.add_argument("--json", metavar="OUT", help="also write every figure to this JSON file")
     add_common(sp)
+    reenact = kinds.add_parser(
+        "reenact",
+        help="self-reenactment: each clip's own face driven by its own capture, vs the real frames",
+        description=(
+            "For each clip: its neutral frame (the most relaxed closed-mouth one) is enrolled as the "
+            "avatar, driven by the clip's own capture at 30 fps, and each rendered frame is compared "
+            "with the real one in the same aligned crop: inner-lip aperture r (as 'eval lipsync'), "
+            "lip-landmark error (40 points / eye distance), PSNR and SSIM of the mouth and the face. "
+            "Clips that cannot be used are skipped with a warning."
+        ),
+    )
+    reenact.add_argument(
+        "clips", nargs="+", metavar="CLIP", help="videos of a real face (any format PyAV reads)"
+    )
+    reenact.add_argument(
+        "--json", metavar="OUT", help="write every figure (per clip and their mean) to this file"
+    )
+    reenact.add_argument(
+        "--report", metavar="DIR", help="write report.html and contact_sheet.png (widest openings) here"
+    )
+    reenact.add_argument(
+        "--size",
+        type=int,
+        choices=FRAME_SIZES,
+        default=FRAME_SIZES[0],
+        help="render size in px (default 256)",
+    )
+    add_common(reenact, device=False, example="device=cuda")
     return parser
 
 
@@ -84,6 +114,9 @@ def run(args: argparse.Namespace) -> None:
     from ..eval.speech import read_transcript_table
     from ..pipeline import expression_source
 
+    if args.eval_kind == "reenact":
+        _eval_reenact(args)
+        return
     cfg = config_from_args(args)
     table = read_transcript_table(args.transcripts) if args.transcripts else None
     source = expression_source(cfg.inference.lipsync, cfg, args.model)
@@ -141,3 +174,49 @@ def _eval_lipsync(args: argparse.Namespace, cfg, table, source) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "results.json").write_text(json.dumps(results))
         print(f"wrote {write_report(results, folder)}", file=sys.stderr)
+
+
+def _eval_reenact(args: argparse.Namespace) -> None:
+    from ..eval.reenact import METRICS, evaluate_reenact
+    from ..eval.reenact_report import HEADINGS, write_reenact_report
+    from ..export import check_output_path
+
+    cfg = config_from_args(args)
+    json_path = check_output_path(args.json, (".json",)) if args.json else None  # fail before the work
+    if args.report:
+        try:
+            Path(args.report).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise AvatarError(f"cannot create the report folder {args.report}: {exc.strerror}") from None
+
+    def figures(clip: dict) -> str:
+        return ", ".join(f"{HEADINGS[k][0]} {_plain(clip.get(k), HEADINGS[k][1])}" for k in METRICS)
+
+    def progress(done: int, total: int, video: Path, result, error: str | None) -> None:
+        if error is not None:
+            print(f"avatar: warning: skipped {video}: {error}", file=sys.stderr)
+        elif not args.quiet:
+            clip = result.summary
+            print(
+                f"reenacted {done}/{total} {clip['name']}: {figures(clip)} ({clip['seconds']:.1f} s)",
+                file=sys.stderr,
+            )
+
+    results, pairs = evaluate_reenact(args.clips, cfg, args.size, overrides(args.set), progress)
+    if not results["clips"]:
+        raise AvatarError(f"no clip could be evaluated ({len(results['skipped'])} skipped)")
+    print(f"{'clip':<28}" + "".join(f"{HEADINGS[k][0]:>17}" for k in METRICS))
+    for row in [*results["clips"], {"name": "mean", **results["mean"]}]:
+        print(f"{row['name']:<28}" + "".join(f"{_plain(row.get(k), HEADINGS[k][1]):>17}" for k in METRICS))
+    if json_path is not None:
+        json_path.write_text(json.dumps(results, indent=1))
+    if args.report:
+        print(f"wrote {write_reenact_report(results, pairs, args.report)}", file=sys.stderr)
+    if results["skipped"]:
+        print(
+            f"avatar: warning: {len(results['skipped'])} of {len(args.clips)} clips skipped", file=sys.stderr
+        )
+
+
+def _plain(value: float | None, spec: str) -> str:
+    return "–" if value is None or not math.isfinite(value) else format(value, spec)
