@@ -122,7 +122,7 @@ def write_reenact_report(results: dict, pairs: dict[str, list[Pair]], folder: st
         "<h1>Self-reenactment</h1>",
         f"<p class=meta>created {html.escape(str(results.get('created', DASH)))} · rendered at "
         f"{html.escape(str(results.get('size', DASH)))} px · renderer settings {html.escape(settings)} · "
-        f"{len(clips)} clips evaluated, {len(skipped)} skipped</p>",
+        f"clips: {len(clips)} evaluated, {len(skipped)} skipped</p>",
         "<h2>Figures</h2>",
         _table(results),
         "<p class=note>Each clip's neutral frame is enrolled as the avatar and driven with the clip's "
