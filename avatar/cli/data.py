@@ -1,4 +1,4 @@
-"""``avatar data synth``: make training data for the neural lip-sync."""
+"""``avatar data synth`` and ``avatar data capture``: make training data for the neural lip-sync."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import json
 import sys
 
 from ..errors import AvatarError
-from .common import add_common, config_from_args
+from .common import add_common, add_quiet_debug, bounded, config_from_args
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
-    """Add ``data`` (with ``synth``) to ``commands``."""
+    """Add ``data`` (with ``synth`` and ``capture``) to ``commands``."""
     parser = commands.add_parser(name, help=text, description="Training data for the neural lip-sync.")
     kinds = parser.add_subparsers(dest="data_kind", metavar="KIND", required=True)
     syn = kinds.add_parser(
@@ -41,14 +41,71 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
         help="comma-separated subset of en,de,fr,es,it,pt,nl (default: all)",
     )
     add_common(syn)
+    _add_capture(kinds)
     return parser
+
+
+# Defaults of avatar.data.capture, written out because importing it here would load PyAV for
+# every `avatar` command (tests/cli/test_data_capture.py checks that they agree).
+CAPTURE_VIDEOS = "mp4, mov, avi, mpg, mpeg, flv, webm, mkv, m4v"
+CAPTURE_DEFAULTS = {"max_offset": 2, "max_face_lost": 0.1, "min_z": 3.0}
+
+
+def _add_capture(kinds: argparse._SubParsersAction) -> None:
+    cap = kinds.add_parser(
+        "capture",
+        help="label a folder of real talking-face videos: 16 kHz audio, captured curves, A/V offset",
+        description=(
+            f"Capture every video under DIR (recursively; {CAPTURE_VIDEOS}): its 64 expression channels, "
+            "head pose, gaze and per-frame confidence at 30 fps, its sound at 16 kHz mono, and its "
+            "audio/video offset measured by cross-correlating the captured mouth opening with the "
+            "sound's level. Writes OUT/NAME.npz per clip and OUT/manifest.jsonl (one row per clip, "
+            "with flags: offset, face, weak_sync, failed). A rerun skips labelled clips, so an "
+            "interrupted run resumes; clips that cannot be labelled are listed with the reason."
+        ),
+    )
+    cap.add_argument("folder", metavar="DIR", help="folder of videos")
+    cap.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="folder for the labels: new, empty, or one this command made",
+    )
+    cap.add_argument(
+        "-j", "--jobs", type=bounded(int, 1, 64), default=1, metavar="N", help="worker processes (default 1)"
+    )
+    cap.add_argument(
+        "--max-offset",
+        type=bounded(int, 0, 15),
+        default=CAPTURE_DEFAULTS["max_offset"],
+        metavar="FRAMES",
+        help="flag clips whose audio is off by more than this (default %(default)s)",
+    )
+    cap.add_argument(
+        "--max-face-lost",
+        type=bounded(float, 0.0, 1.0),
+        default=CAPTURE_DEFAULTS["max_face_lost"],
+        metavar="SHARE",
+        help="flag clips with no face in over this share of frames (default %(default)s)",
+    )
+    cap.add_argument(
+        "--min-z",
+        type=bounded(float, 0.0, 100.0),
+        default=CAPTURE_DEFAULTS["min_z"],
+        metavar="Z",
+        help="flag clips whose offset peak's z-score is under this (default %(default)s)",
+    )
+    add_quiet_debug(cap)
 
 
 def run(args: argparse.Namespace) -> None:
     """Make (or extend) the data set; a summary line on stderr."""
+    if args.data_kind == "capture":
+        _run_capture(args)
+        return
     from ..data.factory import synth
 
-    if args.data_kind != "synth":  # argparse only lets 'synth' through; a guard for new kinds
+    if args.data_kind != "synth":  # argparse only lets the kinds above through; a guard for new ones
         raise AvatarError(f"unknown data command: {args.data_kind}")
     manifest = synth(
         args.hours,
@@ -65,5 +122,28 @@ def run(args: argparse.Namespace) -> None:
         print(
             f"wrote {manifest}: {summary['utterances']} utterances, {summary['audio_hours']:.3f} h of audio "
             f"({dropped} dropped, {summary['made_this_run']} made now in {summary['wall_s_this_run']:.0f} s)",
+            file=sys.stderr,
+        )
+
+
+def _run_capture(args: argparse.Namespace) -> None:
+    from ..data.capture import SUMMARY, label
+
+    manifest = label(
+        args.folder,
+        args.out,
+        jobs=args.jobs,
+        progress=not args.quiet,
+        max_offset=args.max_offset,
+        max_face_lost=args.max_face_lost,
+        min_z=args.min_z,
+    )
+    if not args.quiet:
+        summary = json.loads((manifest.parent / SUMMARY).read_text())
+        flagged = ", ".join(f"{n} {flag}" for flag, n in summary["flags"].items()) or "none flagged"
+        print(
+            f"wrote {manifest}: {summary['clips']} clips, {summary['labelled']} labelled "
+            f"({summary['seconds'] / 60:.1f} min), {summary['usable']} usable; {flagged} "
+            f"({summary['labelled_this_run']} labelled now in {summary['wall_s_this_run']:.0f} s)",
             file=sys.stderr,
         )
