@@ -37,13 +37,14 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
         text,
         "Make a portrait photo (or the built-in astronaut avatar) speak the audio: an MP4 (H.264 "
         "yuv420p + AAC, faststart) at the configured frame rate with one frame per 1/30 s of audio, "
-        "lip-synced with the phonetic path. With --driving, the face follows a video instead: the "
-        "photo takes the video's captured expression, head motion and gaze (see 'avatar capture'), "
-        "one frame per 1/30 s of the video, with the video's sound, or --audio's cut or padded with "
-        "silence to the video's length; a driving video without sound and no --audio gives a video "
-        "with no audio track. The controls apply to the captured motion: --expression-scale and "
-        "--emotion to the mouth, --head-motion and --still to the head, --gaze camera and "
-        "--blink off drop the video's gaze and blinks (--seed draws nothing).",
+        "lip-synced with the phonetic path.\n\n"
+        "With --driving, the face follows a video instead: the photo takes the video's captured\n"
+        "expression, head motion and gaze (see 'avatar capture'), one frame per 1/30 s of the video,\n"
+        "with the video's sound, or --audio's cut or padded with silence to the video's length. A\n"
+        "driving video without sound and no --audio gives an MP4 with no audio track. The controls\n"
+        "apply to the captured motion: --expression-scale and --emotion to the mouth, --head-motion\n"
+        "and --still to the head; --gaze camera and --blink off drop the video's gaze and blinks\n"
+        "(--seed draws nothing). --text, --lipsync and --model are for speech only.",
     )
     parser.add_argument(
         "--driving",
@@ -65,7 +66,9 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
         "--size", type=int, choices=FRAME_SIZES, default=256, help="frame size in pixels (default 256)"
     )
     parser.add_argument(
-        "--blendshapes", metavar="OUT", help="also write the curves: .csv (Live Link Face) or .json"
+        "--blendshapes",
+        metavar="OUT",
+        help="also write the curves (with --driving, the captured ones): .csv (Live Link Face) or .json",
     )
     add_control_args(parser)
     add_common(parser)
@@ -134,7 +137,9 @@ def _drive(args: argparse.Namespace, cfg: Config, output: Path, curves: Path | N
 
     given = [f"--{name.replace('_', '-')}" for name in SPEECH_ONLY if getattr(args, name) is not None]
     if given:
-        raise AvatarError(f"{' and '.join(given)} are for speech: --driving takes the mouth from the video")
+        raise AvatarError(
+            f"{' and '.join(given)} cannot go with --driving: the video gives the mouth its motion"
+        )
     video = Path(args.driving)
     if not video.is_file():
         raise VideoError(f"no such video: {video}")
