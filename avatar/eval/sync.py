@@ -120,12 +120,10 @@ def estimate_offset(
     max_lag = min(max_lag, (n - 10) // 4)  # a short clip is searched less widely, not skipped
     if max_lag < MIN_LAG or len(b) != n:
         return SyncEstimate(0, 0.0, float("nan"), float("nan"))
-    window = slice(max_lag, n - max_lag)
-    lags = np.arange(-max_lag, max_lag + 1)
-    rs = np.array([pearson(a[window], b[max_lag + k : n - max_lag + k]) for k in lags])
+    lags, rs = _lag_curve(a, b, max_lag)
     if not np.isfinite(rs).any():
         return SyncEstimate(0, 0.0, float("nan"), float("nan"))
-    best = int(np.nanargmax(np.where(np.isfinite(rs), rs, -np.inf) - 1e-9 * np.abs(lags)))
+    best = best_lag(lags, rs)
     far = np.arange(2 * max_lag + 1, n - 2 * max_lag)
     far = far[np.linspace(0, len(far) - 1, min(len(far), NULL_LAGS)).astype(int)] if len(far) else far
     null = np.array([pearson(a, np.roll(b, -k)) for k in far])
@@ -133,6 +131,33 @@ def estimate_offset(
     z = (rs[best] - null.mean()) / null.std() if len(null) >= 2 and null.std() > 0 else float("nan")
     lag = int(lags[best])
     return SyncEstimate(lag, round(1000.0 * lag / fps, 1), float(rs[best]), float(z))
+
+
+def lag_curve(mouth: np.ndarray, level: np.ndarray, max_lag: int = MAX_LAG) -> tuple[np.ndarray, np.ndarray]:
+    """(lags -max_lag..max_lag, r at each) as estimate_offset scores them (NaN where a clip is too
+    short). Curves of clips recorded alike (one speaker, one studio) can be averaged and their
+    best_lag taken: a short clip of regular speech can peak one syllable off, many together do not.
+    """
+    a, b = detrended(mouth), detrended(level)
+    lags = np.arange(-max_lag, max_lag + 1)
+    searched = min(max_lag, (len(a) - 10) // 4)
+    rs = np.full(len(lags), np.nan)
+    if searched >= MIN_LAG and len(b) == len(a):
+        rs[max_lag - searched : max_lag + searched + 1] = _lag_curve(a, b, searched)[1]
+    return lags, rs
+
+
+def best_lag(lags: np.ndarray, rs: np.ndarray) -> int:
+    """Index of the highest finite r; ties go to the lag nearest 0."""
+    return int(np.argmax(np.where(np.isfinite(rs), rs, -np.inf) - 1e-9 * np.abs(lags)))
+
+
+def _lag_curve(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """r of detrended curves at each lag, every lag scored on the same frames."""
+    n = len(a)
+    window = slice(max_lag, n - max_lag)
+    lags = np.arange(-max_lag, max_lag + 1)
+    return lags, np.array([pearson(a[window], b[max_lag + k : n - max_lag + k]) for k in lags])
 
 
 def aligned_audio(

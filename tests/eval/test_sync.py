@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from avatar.audio.clock import FPS, SAMPLE_RATE
-from avatar.eval.sync import MAX_LAG, aligned_audio, estimate_offset, loudness, mouth_opening
+from avatar.eval.sync import (
+    MAX_LAG,
+    aligned_audio,
+    best_lag,
+    estimate_offset,
+    lag_curve,
+    loudness,
+    mouth_opening,
+)
 from avatar.expression.channels import CHANNEL_INDEX, EXPRESSION_DIM
 
 
@@ -93,3 +101,24 @@ def test_aligned_audio_undoes_the_offset(frames):
     keep = slice(shift, len(audio) - shift)
     np.testing.assert_array_equal(moved[keep], audio[keep])
     assert len(aligned_audio(audio[:100], 30)) == 100  # a shift longer than the audio: silence
+
+
+def test_curves_of_many_short_clips_pool_to_their_shared_offset():
+    rng = np.random.default_rng(3)
+    curves, alone = [], []
+    for seed in range(12):
+        mouth = syllables(90, seed=seed)
+        level = np.roll(mouth, 3) + 0.6 * rng.standard_normal(90)
+        lags, rs = lag_curve(mouth, level)
+        curves.append(rs)
+        alone.append(estimate_offset(mouth, level).frames)
+    assert len(lags) == 2 * MAX_LAG + 1 and lags[MAX_LAG] == 0
+    assert lags[best_lag(lags, np.nanmean(curves, axis=0))] == 3
+    assert alone.count(3) < len(alone)  # some clips alone are fooled; together they are not
+
+
+def test_a_short_clips_curve_is_nan_beyond_its_search():
+    mouth = syllables(60)
+    lags, rs = lag_curve(mouth, np.roll(mouth, 2))
+    assert np.isnan(rs[np.abs(lags) > 12]).all() and np.isfinite(rs[np.abs(lags) <= 12]).all()
+    assert lags[best_lag(lags, rs)] == 2
