@@ -23,13 +23,31 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return np.argsort(np.argsort(values)).astype(float)
 
 
+def _pooled(folder: Path, rows: list[dict]) -> tuple[int, float] | None:
+    """One offset for every clip of the folder: their lag curves averaged (one speaker and studio)."""
+    from avatar.eval.sync import best_lag, lag_curve, loudness, mouth_opening
+
+    curves = []
+    for r in rows:
+        with np.load(folder / r["npz"]) as data:
+            mouth = mouth_opening(data["expression"], data["face_found"])
+            lags, rs = lag_curve(mouth, loudness(data["audio"], len(mouth)))
+        curves.append(rs)
+    if not curves:
+        return None
+    mean = np.nanmean(curves, axis=0)
+    best = best_lag(lags, mean)
+    return int(lags[best]), float(mean[best])
+
+
 def summarize(folder: Path, sync_z: dict[str, float]) -> None:
     rows = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines()]
     summary = json.loads((folder / "capture.json").read_text())
     ok = [r for r in rows if "error" not in r]
     print(f"== {folder}: {len(rows)} clips, {len(ok)} labelled, {summary['seconds'] / 60:.1f} min")
     if summary["labelled_this_run"]:
-        n, wall, cpu = summary["labelled_this_run"], summary["wall_s_this_run"], summary["cpu_s_this_run"]
+        n, wall = summary["labelled_this_run"], summary["wall_s_this_run"]
+        cpu = summary.get("cpu_s_this_run", float("nan"))
         print(f"last run: {n} clips in {wall:.0f} s, {wall / n:.1f} s a clip ({cpu / n:.1f} s of CPU)")
     offsets = Counter(r["offset_frames"] for r in ok)
     print("offset frames (count):", ", ".join(f"{k:+d}: {offsets[k]}" for k in sorted(offsets)))
@@ -45,9 +63,11 @@ def summarize(folder: Path, sync_z: dict[str, float]) -> None:
         if r["flags"]:
             why = r.get("error") or f"offset {r['offset_frames']:+d} z {r['offset_z']} face {r['face_share']}"
             print(f"  {r['name']}: {','.join(r['flags'])} ({why})")
-    pairs = [
-        (r["offset_z"], sync_z[r["name"]]) for r in ok if r["name"] in sync_z and r["offset_z"] is not None
-    ]
+    pooled = _pooled(folder, ok)
+    if pooled is not None:
+        print(f"pooled over its {len(ok)} clips: offset {pooled[0]:+d} frames (mean r {pooled[1]:.2f})")
+    scored = [r for r in ok if r["name"] in sync_z and r["offset_z"] is not None]
+    pairs = [(r["offset_z"], sync_z[r["name"]]) for r in scored]
     if len(pairs) >= 3:
         ours, theirs = np.array(pairs).T
         rho = np.corrcoef(_ranks(ours), _ranks(theirs))[0, 1]
