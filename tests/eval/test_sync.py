@@ -65,9 +65,9 @@ def test_frames_without_a_face_are_left_out():
     found[40:50] = False
     opening = mouth_opening(expression, found)
     assert np.isnan(opening[40:50]).all() and np.isfinite(opening[found]).all()
-    closed = expression.copy()
-    closed[:, CHANNEL_INDEX["mouthClose"]] = 0.5
-    assert (mouth_opening(closed) < mouth_opening(expression)).all()
+    lips = expression.copy()
+    lips[:, CHANNEL_INDEX["mouthLowerDownLeft"]] = 0.5
+    assert (mouth_opening(lips) > mouth_opening(expression)).all()
 
 
 def test_loudness_follows_the_sound_frame_by_frame():
