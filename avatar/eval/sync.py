@@ -28,9 +28,6 @@ MIN_LAG = 5  # a clip too short to search ±5 frames (under 30 frames, one secon
 DETREND_FRAMES = 9  # moving mean removed before correlating: 300 ms, about two syllables
 NULL_LAGS = 200  # circular shifts the z-score's null is made of, at most
 
-_OPEN = ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight")
-_WEIGHTS = np.array([1.0, 0.25, 0.25, 0.25, 0.25])
-
 
 @dataclass(frozen=True)
 class SyncEstimate:
@@ -43,15 +40,16 @@ class SyncEstimate:
 
 
 def mouth_opening(expression: np.ndarray, found: np.ndarray | None = None) -> np.ndarray:
-    """(T,) lip aperture from captured channels: the jaw's opening plus a quarter of each lip's.
+    """(T,) mouth opening from captured channels: jawOpen.
 
-    mouthClose is left out: on the avatar's own in-sync speech, capture's reading of it moved
-    the peak 10 frames, and without it 32 of 40 GRID s1 clips (in sync) come out within a frame.
+    The lip channels (mouthLowerDown, mouthUpperUp, mouthClose) were tried beside it: on GRID s1
+    they put one or two more clips of 40 within a frame of 0, but on the avatar's own in-sync
+    speech capture's reading of them moved the peak 10 frames, differently from one version of
+    capture to the next; jawOpen held in every version (and capture is checked on it, r >= 0.95).
     Frames where ``found`` is False (no face, bridged by capture) are NaN, so they are left out
     of every correlation rather than counted as a still mouth.
     """
-    expression = np.asarray(expression, np.float64)
-    opening = expression[:, [CHANNEL_INDEX[c] for c in _OPEN]] @ _WEIGHTS
+    opening = np.asarray(expression, np.float64)[:, CHANNEL_INDEX["jawOpen"]].copy()
     if found is not None:
         opening[~np.asarray(found, bool)] = np.nan
     return opening
