@@ -1,7 +1,7 @@
 """Generate tests/fixtures/capture/roundtrip.mp4 and its known curves (roundtrip.npz).
 
 The built-in avatar rendered at 256 px with the pipeline's own animation of the shipped sample
-clip (its 52 ARKit channels, blinks, gaze) and a known head motion (nods, turns and tilts of up to 8 degrees),
+clip (its 52 ARKit channels, blinks, gaze) and a known head motion (nods, turns and tilts of up to 8 degrees from a frontal rest) and glances,
 so that `avatar.capture` can be checked as the renderer's inverse. Run once and commit the output:
 
     python scripts/make_capture_fixture.py
@@ -25,6 +25,7 @@ SIZE = 256
 REST, RAMP = 0.3, 0.3  # seconds: the face at rest, then the speech's curves fade in
 BLINKS = (1.0, 2.6, 4.3)  # seconds: blinks on top of the motion model's, so the clip surely has some
 SMILES = (1.8, 3.6)  # seconds: smiles of 0.7, as speech alone barely smiles (0.2, about a pixel)
+GLANCES = ((1.3, 1.9, (14.0, 0.0)), (2.9, 3.4, (-12.0, 6.0)), (4.5, 5.0, (0.0, -10.0)))  # s, s, (yaw, pitch)
 
 
 def known_curves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -32,14 +33,19 @@ def known_curves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     wav, text = sample_clip()
     anim, _ = blendshapes(wav, text)
     t = np.arange(anim.num_frames) / FPS
+    moving = np.maximum(t - REST, 0.0)  # the head is still and frontal at rest too
     head = np.stack(
         [
-            6.0 * np.sin(2 * np.pi * 0.35 * t),
-            8.0 * np.sin(2 * np.pi * 0.23 * t + 1.0),
-            5.0 * np.sin(2 * np.pi * 0.3 * t + 2.0),
+            6.0 * np.sin(2 * np.pi * 0.35 * moving),
+            8.0 * np.sin(2 * np.pi * 0.23 * moving),
+            5.0 * np.sin(2 * np.pi * 0.3 * moving),
         ],
         axis=1,
     )
+    gaze = anim.gaze.copy()
+    for start, end, target in GLANCES:  # glances well beyond the motion model's drift of a degree or two
+        weight = np.clip(np.minimum(t - start, end - t) / 0.07, 0.0, 1.0)[:, None]
+        gaze = gaze + weight * (np.array(target) - gaze)
     expression = anim.expression.copy()
     # capture recovers the 52 ARKit channels; the speech articulators' fields are scaled copies of
     # ARKit ones (lipProtrusion is a small pucker), which no landmark fit can tell apart
@@ -60,7 +66,7 @@ def known_curves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         for side in ("Left", "Right"):
             i = CHANNEL_INDEX["mouthSmile" + side]
             expression[:, i] = np.maximum(expression[:, i], shape)
-    return expression, head.astype(np.float32), anim.gaze
+    return expression, head.astype(np.float32), gaze.astype(np.float32)
 
 
 def main() -> None:

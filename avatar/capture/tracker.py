@@ -23,13 +23,24 @@ class FaceTracker:
             min_detection_confidence=0.5,
             min_tracking_confidence=0.5,
         )
+        self._tracking = False
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray | None:
         """(H, W, 3) uint8 RGB -> (478, 3) float32 pixels (z on x's scale), or None without a face."""
         height, width = rgb.shape[:2]
-        result = self._mesh.process(np.ascontiguousarray(rgb))
+        rgb = np.ascontiguousarray(rgb)
+        result = self._mesh.process(rgb)
         if not result.multi_face_landmarks:
+            self._tracking = False
             return None
+        if not self._tracking:
+            # A face just detected is placed by the detector's box, which sits the mesh a degree or
+            # two off where tracking will: measured again from its own landmarks it matches the
+            # frames that follow.
+            result = self._mesh.process(rgb)
+            self._tracking = bool(result.multi_face_landmarks)
+            if not result.multi_face_landmarks:
+                return None
         return landmark_pixels(result.multi_face_landmarks[0], width, height)
 
     def close(self) -> None:
