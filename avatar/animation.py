@@ -18,6 +18,8 @@ class Animation:
     ``gaze``: (T, 2) eye yaw (x, + = subject's left) and pitch (y, + = up) in degrees.
     ``face_found``: (T,) bool, set by capture: whether the video showed a face at that frame
     (None for animations made from speech).
+    ``confidence``: (T,) in [0, 1], set by capture: how well the fitted face explains the tracked
+    one (0 where no face was found; None for animations made from speech).
     """
 
     expression: np.ndarray
@@ -25,6 +27,7 @@ class Animation:
     head: np.ndarray = field(default=None)  # type: ignore[assignment]
     gaze: np.ndarray = field(default=None)  # type: ignore[assignment]
     face_found: np.ndarray | None = None
+    confidence: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.expression = np.asarray(self.expression, dtype=np.float32)
@@ -39,6 +42,10 @@ class Animation:
             self.face_found = np.asarray(self.face_found, bool)
             if self.face_found.shape != (n,):
                 raise ValueError(f"face_found must be ({n},)")
+        if self.confidence is not None:
+            self.confidence = np.asarray(self.confidence, np.float32)
+            if self.confidence.shape != (n,):
+                raise ValueError(f"confidence must be ({n},)")
 
     @property
     def num_frames(self) -> int:

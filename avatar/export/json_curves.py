@@ -2,7 +2,8 @@
 
 Layout: ``{"fps", "num_frames", "duration", "names": [64 channel names], "frames": [[64 values]...],
 "head": {"names": ["pitch","yaw","roll"], "units": "degrees", "frames": [...]},
-"gaze": {"names": ["yaw","pitch"], "units": "degrees", "frames": [...]}, "articulators": {name: meaning}}``.
+"gaze": {"names": ["yaw","pitch"], "units": "degrees", "frames": [...]}, "articulators": {name: meaning}}``,
+and from capture ``"face_found"`` (0/1) and ``"confidence"`` per frame.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def animation_to_dict(anim: Animation, **metadata: Any) -> dict[str, Any]:
         "gaze": {"names": ["yaw", "pitch"], "units": "degrees", "frames": _rounded(anim.gaze, 3)},
         "articulators": ARTICULATORS,
         **({} if anim.face_found is None else {"face_found": anim.face_found.astype(int).tolist()}),
+        **({} if anim.confidence is None else {"confidence": np.round(anim.confidence, 3).tolist()}),
         **metadata,
     }
 
@@ -55,4 +57,5 @@ def read_json(path: Path) -> Animation:
         np.array(data["head"]["frames"]).reshape(-1, 3),
         np.array(data["gaze"]["frames"]).reshape(-1, 2),
         None if data.get("face_found") is None else np.array(data["face_found"], bool),
+        None if data.get("confidence") is None else np.array(data["confidence"], np.float32),
     )

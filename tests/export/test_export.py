@@ -84,3 +84,24 @@ def test_json_keeps_face_found(tmp_path, anim):
     np.testing.assert_array_equal(back.face_found, found)
     with pytest.raises(ValueError, match="face_found"):
         Animation(anim.expression, 30, face_found=found[:-1])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_capture_flags_and_confidence_round_trip(tmp_path, anim, suffix):
+    found = np.arange(anim.num_frames) % 4 != 0
+    conf = np.where(found, np.linspace(0.2, 0.9, anim.num_frames), 0.0).astype(np.float32)
+    captured = Animation(anim.expression, anim.fps, anim.head, anim.gaze, face_found=found, confidence=conf)
+    back = (read_livelink_csv if suffix == ".csv" else read_json)(
+        save_animation(captured, tmp_path / f"c{suffix}")
+    )
+    assert np.array_equal(back.face_found, found)
+    assert np.allclose(back.confidence, conf, atol=1e-3)
+    if suffix == ".csv":  # the app's 61 values come first, as its importers expect
+        with open(tmp_path / "c.csv") as f:
+            header = next(csv.reader(f))
+        assert tuple(header[: len(HEADER)]) == HEADER and header[len(HEADER) :] == ["FaceFound", "Confidence"]
+
+
+def test_speech_animation_csv_has_no_capture_columns(tmp_path, anim):
+    with open(save_animation(anim, tmp_path / "s.csv")) as f:
+        assert tuple(next(csv.reader(f))) == HEADER
