@@ -30,7 +30,8 @@ def test_figures_json_and_report(tmp_path, capsys) -> None:
             if t < 1.5 - 1e-6:
                 writer.write(rgb)
     out_json, report = tmp_path / "figures.json", tmp_path / "rep"
-    code = main(["eval", "reenact", str(clip), "--json", str(out_json), "--report", str(report)])
+    argv = ["eval", "reenact", str(clip), "--json", str(out_json), "--report", str(report)]
+    code = main([*argv, "--set", "batch_size=16"])  # the renderer's settings are recorded with the figures
     out, err = _lines(capsys)
     assert code == 0
     assert any(line.startswith("reenacted 1/1 short: aperture r") for line in err)
@@ -38,7 +39,11 @@ def test_figures_json_and_report(tmp_path, capsys) -> None:
     assert rows[0].split()[:3] == ["clip", "aperture", "r"] and rows[-1].startswith("mean")
     data = json.loads(out_json.read_text())
     assert set(KEYS) <= set(data["clips"][0]) and set(data["mean"]) == set(KEYS)
-    assert data["clips"][0]["frames"] == 45 and data["settings"] == {} and data["skipped"] == []
+    assert (
+        data["clips"][0]["frames"] == 45
+        and data["settings"] == {"batch_size": "16"}
+        and data["skipped"] == []
+    )
     assert np.isfinite(data["mean"]["face_psnr"]) and data["mean"]["face_psnr"] > 20
     assert (report / "report.html").is_file() and (report / "contact_sheet.png").is_file()
 

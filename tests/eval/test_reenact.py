@@ -1,5 +1,6 @@
 """Self-reenactment on a clip of the renderer's own face: driven by its own capture the avatar must
-match the video closely, and driven wrongly (the jaw held open) clearly worse on every mouth figure."""
+match the video closely, and driven wrongly (a jaw opening at random) clearly worse on every mouth
+figure."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ from avatar.video.reader import read_frames
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "capture" / "roundtrip.mp4"
 SECONDS = 3.0  # of the fixture: its rest, then speech with a blink and a smile
-# Measured on this clip (aperture r 0.73, lip NME 0.039, mouth PSNR 23.5 dB / SSIM 0.70, face
-# 23.8 dB / 0.72; with the jaw held open: r 0.09, NME 0.086, mouth 15.2 dB / 0.40); bars with margin.
+# Measured on this clip (aperture r 0.72, lip NME 0.034, mouth PSNR 23.6 dB / SSIM 0.69, face
+# 24.1 dB / 0.73; with the jaw opening at random: r 0.23, NME 0.057, mouth 19.2 dB / 0.58); bars
+# with margin.
 GOOD = {
     "aperture_r": 0.55,
     "lip_nme": 0.06,
@@ -59,13 +61,13 @@ def captured():
     return functools.cache(capture)
 
 
-def _held_open(captured):
-    """The wrong drive: the clip's own capture, but with the jaw held half open throughout."""
+def _random_mouth(captured):
+    """The wrong drive: the clip's own head motion, but a still face whose jaw opens at random."""
 
     def drive(video, neutral_frame):
         anim = captured(video, neutral_frame=neutral_frame)
-        expression = anim.expression.copy()
-        expression[:, CHANNEL_INDEX["jawOpen"]] = 0.5
+        expression = np.zeros_like(anim.expression)
+        expression[:, CHANNEL_INDEX["jawOpen"]] = np.random.default_rng(0).uniform(0.0, 0.6, len(expression))
         return dataclasses.replace(anim, expression=expression)
 
     return drive
@@ -75,7 +77,7 @@ def _held_open(captured):
 def runs(clip, captured):
     cfg = load_config(env={})
     results, pairs = evaluate_reenact([clip], cfg, drive=captured)
-    wrong = reenact_clip(clip, cfg, drive=_held_open(captured))
+    wrong = reenact_clip(clip, cfg, drive=_random_mouth(captured))
     return results, pairs, wrong.summary
 
 
@@ -133,10 +135,10 @@ def test_own_capture_reenacts_the_clip_closely(runs) -> None:
 def test_a_wrong_mouth_scores_clearly_worse(runs) -> None:
     results, _, wrong = runs
     good = results["clips"][0]
-    assert wrong["aperture_r"] is None or wrong["aperture_r"] < good["aperture_r"] - 0.4
-    assert wrong["lip_nme"] > 1.5 * good["lip_nme"]
-    assert wrong["mouth_psnr"] < good["mouth_psnr"] - 4.0
-    assert wrong["mouth_ssim"] < good["mouth_ssim"] - 0.15
+    assert wrong["aperture_r"] < good["aperture_r"] - 0.3
+    assert wrong["lip_nme"] > 1.3 * good["lip_nme"]
+    assert wrong["mouth_psnr"] < good["mouth_psnr"] - 2.5
+    assert wrong["mouth_ssim"] < good["mouth_ssim"] - 0.06
 
 
 @pytest.mark.slow
