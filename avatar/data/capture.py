@@ -16,8 +16,10 @@ OUT/.failed.jsonl   clips that could not be labelled (reason, and the file's siz
 
 NAME is the clip's path under DIR without its extension. offset_frames > 0 means the sound is
 late: audio sample s belongs with video frame FrameClock().frame_of_sample(s - offset samples);
-avatar.eval.sync.aligned_audio(audio, offset_frames) moves it back. Flags (recomputed from
-the stored figures on every run, so new thresholds need no recapture): "offset" (|offset| over
+avatar.eval.sync.aligned_audio(audio, offset_frames) moves it back. Clips labelled before a
+change of the estimator (sync.VERSION) are measured again from their stored curves and sound on
+the next run, without capture. Flags (recomputed from the stored figures on every run, so new
+thresholds need no recapture): "offset" (|offset| over
 max_offset frames), "face" (no face in more than max_face_lost of the frames), "weak_sync" (the
 offset's z-score under min_z: no clear peak, so the offset itself is unknown), "failed".
 """
@@ -37,8 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio.clock import SAMPLE_RATE
+from ..audio import SAMPLE_RATE, load_audio
 from ..errors import AvatarError, OutputError
+from ..eval import sync
 from . import files
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mpg", ".mpeg", ".flv", ".webm", ".mkv", ".m4v")
@@ -90,16 +93,13 @@ def find_clips(folder: Path, out: Path) -> list[Clip]:
 
 def label_clip(clip: Clip) -> dict:
     """Capture one clip and write its labels (atomically); the manifest row, or raises."""
-    from ..audio import load_audio
-    from ..capture import capture
-    from ..eval.sync import estimate_offset, loudness, mouth_opening
+    from ..capture import capture  # MediaPipe and torch: only once there is a clip to capture
 
     audio = load_audio(clip.path)  # first: a file without sound is refused before the slow part
     anim = capture(clip.path)
     found = anim.face_found if anim.face_found is not None else np.ones(anim.num_frames, bool)
     confidence = getattr(anim, "confidence", None)
     confidence = found.astype(np.float32) if confidence is None else np.asarray(confidence, np.float32)
-    est = estimate_offset(mouth_opening(anim.expression, found), loudness(audio, anim.num_frames))
     row = {
         "name": clip.name,
         "source": clip.source,
@@ -107,31 +107,48 @@ def label_clip(clip: Clip) -> dict:
         "seconds": round(len(audio) / SAMPLE_RATE, 3),
         "frames": anim.num_frames,
         "face_share": round(float(found.mean()), 4),
+        "stamp": clip.stamp(),
+    }
+    arrays = {
+        "audio": audio.astype(np.float32),
+        "expression": anim.expression,
+        "head": anim.head,
+        "gaze": anim.gaze,
+        "face_found": found,
+        "confidence": confidence,
+        "fps": np.int16(anim.fps),
+        "source": np.str_(clip.source),
+    }
+    clip.out.parent.mkdir(parents=True, exist_ok=True)
+    return _save_with_offset(clip, arrays, row)
+
+
+def resync_clip(clip: Clip, row: dict) -> dict:
+    """Measure a labelled clip's offset again from its stored curves and sound (no capture)."""
+    with np.load(clip.out, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    return _save_with_offset(clip, arrays, row)
+
+
+def _save_with_offset(clip: Clip, arrays: dict[str, np.ndarray], row: dict) -> dict:
+    """Estimate the offset, add it to ``arrays`` and ``row``, write the clip's file; the row."""
+    mouth = sync.mouth_opening(arrays["expression"], arrays["face_found"])
+    est = sync.estimate_offset(mouth, sync.loudness(arrays["audio"], len(mouth)))
+    row = row | {
         "offset_frames": est.frames,
         "offset_ms": est.ms,
         "offset_z": _rounded(est.z, 2),
         "offset_r": _rounded(est.r, 3),
-        "stamp": clip.stamp(),
+        "sync_version": sync.VERSION,
     }
-    clip.out.parent.mkdir(parents=True, exist_ok=True)
-    files.save_npz(
-        clip.out,
-        {
-            "audio": audio.astype(np.float32),
-            "expression": anim.expression,
-            "head": anim.head,
-            "gaze": anim.gaze,
-            "face_found": found,
-            "confidence": confidence,
-            "fps": np.int16(anim.fps),
-            "offset_frames": np.int16(est.frames),
-            "offset_ms": np.float32(est.ms),
-            "offset_z": np.float32(est.z),
-            "offset_r": np.float32(est.r),
-            "source": np.str_(clip.source),
-            "meta": np.str_(json.dumps(row)),
-        },
-    )
+    arrays = arrays | {
+        "offset_frames": np.int16(est.frames),
+        "offset_ms": np.float32(est.ms),
+        "offset_z": np.float32(est.z),
+        "offset_r": np.float32(est.r),
+        "meta": np.str_(json.dumps(row)),
+    }
+    files.save_npz(clip.out, arrays)
     return row
 
 
@@ -210,6 +227,8 @@ def label(
     todo = []
     for clip in clips:
         row = done_row(clip)
+        if row is not None and row.get("sync_version") != sync.VERSION:
+            row = resync_clip(clip, row)  # labelled before the estimator changed
         old = failed.get(clip.source)
         if row is None and old is not None and old.get("stamp") == clip.stamp():
             row = old

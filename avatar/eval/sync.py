@@ -20,6 +20,7 @@ from ..audio.clock import FPS, SAMPLE_RATE, FrameClock
 from ..expression.channels import CHANNEL_INDEX
 from .metrics import pearson
 
+VERSION = 1  # bump whenever a change moves the estimates: labels made before are measured again
 MAX_LAG = 15  # frames searched either way: ±500 ms at 30 fps, wider than any re-encode slip seen
 BAND_HZ = (300.0, 3000.0)  # the level is measured in this band (see loudness)
 WINDOW = 1024  # samples of audio per level: 64 ms, two frames

@@ -9,6 +9,7 @@ import pytest
 
 from avatar.audio.clock import FPS, SAMPLE_RATE
 from avatar.data import capture as labeller
+from avatar.data import files
 from avatar.data.capture import FAILED, KEYS, MANIFEST, SUMMARY, label
 from avatar.errors import AvatarError, OutputError
 
@@ -104,6 +105,23 @@ def test_new_thresholds_reflag_without_capturing_again(labelled, clips, tmp_path
     label(clips, out, progress=False, max_offset=SHIFT + 1)
     assert rows(out)["speaker2/late4"]["flags"] == []
     assert summary(out)["max_offset_frames"] == SHIFT + 1
+
+
+def test_labels_of_an_older_estimator_are_measured_again(labelled, clips, tmp_path, monkeypatch):
+    out = tmp_path / "set"
+    shutil.copytree(labelled, out)
+    with np.load(out / "insync.npz") as data:
+        arrays = {key: data[key] for key in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    del meta["sync_version"]  # as written before versions were kept
+    arrays |= {"meta": np.str_(json.dumps(meta | {"offset_frames": 9})), "offset_frames": np.int16(9)}
+    files.save_npz(out / "insync.npz", arrays)
+    monkeypatch.setattr(labeller, "label_clip", lambda clip: pytest.fail(f"{clip.name} captured again"))
+    label(clips, out, progress=False)
+    assert rows(out)["insync"] == rows(labelled)["insync"]
+    with np.load(out / "insync.npz") as data:
+        assert int(data["offset_frames"]) == rows(labelled)["insync"]["offset_frames"]
+        np.testing.assert_array_equal(data["expression"], arrays["expression"])
 
 
 @pytest.mark.slow
