@@ -111,6 +111,7 @@ def drive(
     cfg: Config | None = None,
     on_frames: Callable[[int, int], None] | None = None,
     split_cores: bool = True,
+    on_capture: Callable[[float, float], None] | None = None,
 ) -> Generated:
     """Make ``output`` (.mp4): ``avatar`` (default: the built-in astronaut) with the face of
     ``video``: its captured expression, head motion and gaze (``pipeline.drive_animation``, with
@@ -119,10 +120,11 @@ def drive(
     The sound is ``audio`` if given, else the video's own; either is cut or padded with silence
     to the video's length (``VideoWriter``). A video without an audio track and no ``audio``
     gives a video-only MP4 (no audio stream). CaptureError / VideoError for an unusable video.
+    ``on_capture(done, total)`` follows the capture in seconds of video, ``on_frames`` the render.
     """
     _check_size(size)
     cfg = cfg or load_config()
-    anim = drive_animation(video, cfg)
+    anim = drive_animation(video, cfg, on_capture)
     sound = load_audio(audio, MUX_RATE) if audio is not None else _own_sound(video)
     render_video(anim, output, avatar, size, cfg, sound, on_frames, split_cores)
     return Generated(Path(output), anim, None, size)

@@ -101,7 +101,7 @@ def animate(
     return anim, result
 
 
-def drive_animation(video: str | os.PathLike, cfg: Config) -> Animation:
+def drive_animation(video: str | os.PathLike, cfg: Config, progress: ProgressFn | None = None) -> Animation:
     """A video of a face -> the animation that drives the avatar with it: its capture
     (``avatar.capture.capture`` at the model's fps) under the user's controls, as for speech
     (``apply_controls``): expression_scale scales the captured mouth shapes (closures kept),
@@ -114,7 +114,7 @@ def drive_animation(video: str | os.PathLike, cfg: Config) -> Animation:
     from .motion.controls import BLINKS, apply_controls
     from .motion.sampler import Motion
 
-    captured = capture(video, fps=cfg.model.fps)
+    captured = capture(video, fps=cfg.model.fps, progress=progress)
     controls = cfg.inference.controls
     expression = captured.expression.copy()
     if not controls.blink:

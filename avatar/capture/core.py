@@ -10,7 +10,7 @@ import numpy as np
 from ..animation import Animation
 from ..audio.clock import FPS
 from ..expression.channels import EXPRESSION_DIM
-from ..video.reader import read_frames
+from ..video.reader import declared_duration, read_frames
 from .calibrate import calibrate
 from .errors import CaptureError
 from .neutral import neutral_index
@@ -18,7 +18,7 @@ from .resample import nearest_flags, output_times, resample, smooth_runs
 from .solve import ChannelSolver
 from .tracker import FaceTracker
 
-Progress = Callable[[int], None]  # called with the number of video frames tracked so far
+Progress = Callable[[float, float], None]  # (seconds of video tracked, seconds in all)
 
 
 def track(
@@ -26,12 +26,13 @@ def track(
 ) -> tuple[np.ndarray, list[np.ndarray | None]]:
     """(T,) frame times from the first frame and each frame's (478, 3) landmarks (None: no face)."""
     times, faces = [], []
+    total = declared_duration(path) if progress is not None else None
     with FaceTracker() as tracker:
         for t, rgb in read_frames(path):
             times.append(t)
             faces.append(tracker(rgb))
             if progress is not None:
-                progress(len(times))
+                progress(t - times[0], max(total or 0.0, t - times[0]))
     if not times:
         raise CaptureError(f"no frames in {path}")
     if all(lm is None for lm in faces):
@@ -58,7 +59,7 @@ def capture(
     neutral (the most relaxed closed-mouth frame, or video frame ``neutral_frame``), head angles
     relative to the neutral's pose, gaze, and ``face_found`` and ``confidence`` per output frame.
     Frames without a face are bridged from their neighbours. CaptureError for no video, or no
-    face at all. ``progress`` is told how many video frames have been tracked."""
+    face at all. ``progress(done, total)`` is told the seconds of video tracked."""
     times, faces = track(path, progress)
     if neutral_frame is None:
         neutral_frame = neutral_index(faces)

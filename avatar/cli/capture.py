@@ -42,12 +42,17 @@ def run(args: argparse.Namespace) -> None:
     """Write the captured curves of ``args.video`` to ``args.output``; a summary line on stderr."""
     from ..capture import CaptureError, capture
     from ..export import check_output_path, save_animation
+    from .common import Progress
 
     output = check_output_path(args.output)  # fail before the work, not after
     if not Path(args.video).is_file():
         raise CaptureError(f"no such video: {args.video}")
     start = time.perf_counter()
-    anim = capture(args.video, neutral_frame=args.neutral_frame)
+    bar = Progress(not args.quiet, desc="capture")
+    try:
+        anim = capture(args.video, neutral_frame=args.neutral_frame, progress=bar)
+    finally:
+        bar.close()
     elapsed = time.perf_counter() - start
     save_animation(anim, output, source=Path(args.video).name, method="capture")
     if not args.quiet:

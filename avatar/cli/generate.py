@@ -17,7 +17,6 @@ from .common import (
     add_control_args,
     add_speech_parser,
     config_from_args,
-    log,
     speech,
 )
 
@@ -148,12 +147,14 @@ def _drive(args: argparse.Namespace, cfg: Config, output: Path, curves: Path | N
         audio_duration(audio)  # a missing or unreadable file fails here, before the capture
     avatar = _portrait(args)
     show = not args.quiet
-    frames_bar = Progress(show, "render", "frame")
-    log.info("capturing the face in %s (about as long as the video plays)", video.name)
+    capture_bar, frames_bar = Progress(show, "capture"), Progress(show, "render", "frame")
     start = time.perf_counter()
     try:
-        made = drive(video, output, avatar, audio, args.size, cfg, on_frames=frames_bar)
+        made = drive(
+            video, output, avatar, audio, args.size, cfg, on_frames=frames_bar, on_capture=capture_bar
+        )
     finally:
+        capture_bar.close()
         frames_bar.close()
     elapsed = time.perf_counter() - start
     if curves is not None:

@@ -78,6 +78,21 @@ def read_frames(path: str | os.PathLike) -> Iterator[tuple[float, np.ndarray]]:
         )
 
 
+def declared_duration(path: str | os.PathLike) -> float | None:
+    """Seconds of video the header of ``path`` declares (None if it says nothing or is unreadable),
+    for progress bars: the frames themselves are what counts."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            end = _declared_end(container, stream)
+            start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    except (av.error.FFmpegError, OSError, ValueError):
+        return None
+    return None if end is None else max(end - start, 0.0)
+
+
 def _check_path(path: str | os.PathLike) -> Path:
     """Reject what is plainly not a video before FFmpeg sees it."""
     path = Path(path)
