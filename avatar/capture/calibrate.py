@@ -81,8 +81,11 @@ def calibrate(rgb: np.ndarray, landmarks: np.ndarray) -> Calibration:
     turns = np.repeat(np.eye(3), 2, axis=0) * np.tile([TURN, -TURN], 3)[:, None]  # (6, 3)
     head = np.zeros((n + 8, 3))
     head[1 + n : 7 + n] = turns
-    with torch.no_grad():
-        seen = _track(renderer.render(expression, head))
+    with torch.no_grad():  # in small batches: one blink or open mouth would wake a layer for all
+        frames = np.concatenate(
+            [renderer.render(expression[i : i + 8], head[i : i + 8]) for i in range(0, n + 7, 8)]
+        )
+        seen = _track(np.concatenate([frames, renderer.render(expression[-1:], head[-1:])]))
     if seen[0] is None:
         raise CaptureError("the face mesh does not find the face enrolled from the neutral frame")
     base, iod = seen[0], eye_distance(seen[0])

@@ -293,10 +293,11 @@ def setup_logging(level: int) -> None:
 
 
 class Progress:
-    """A tqdm bar (over seconds of audio, or frames), opened on the first report."""
+    """A tqdm bar (over seconds of audio, or frames), opened on the first report; only on a
+    terminal, as a bar redrawn into a log file or a pipe is noise around the one-line messages."""
 
     def __init__(self, enabled: bool, desc: str = "lip-sync", unit: str = "s") -> None:
-        self.enabled, self.desc, self.unit = enabled, desc, unit
+        self.enabled, self.desc, self.unit = enabled and sys.stderr.isatty(), desc, unit
         self.bar = None
 
     def __call__(self, done: float, total: float) -> None:
