@@ -10,6 +10,12 @@ Client -> server:
      refused with an error and closed 1008 (frames are made at 30 fps of wall time, whatever
      the pace of the audio);
   3. ``{"type": "end"}`` when the speech is over (the remaining frames follow, then "done").
+With ``"drive": "camera"`` in the start message the binary messages are camera frames instead of
+audio: one JPEG each (at most 200 KB and 1280x720, either way up; anything else is refused 1008),
+any rate (the server keeps only the newest frame waiting and drops the others, so a client should
+keep a small window in flight: send a frame when fewer than 2 are unanswered). The first second
+of frames with a face gives the person's neutral (they hold still, looking at the camera); then
+each frame sent back is the avatar making the camera's face (stream/camera.py). No audio.
 Server -> client:
   ``{"type": "ready", "fps": 30, "sample_rate": 16000, "latency_ms": ..., "format": ...}``, then one
   binary message per frame: FRAME_HEADER (magic b"AVF1", frame index uint32, pts float64 seconds,
@@ -17,8 +23,15 @@ Server -> client:
   degrees), then the picture: a JPEG (format "jpeg"), one H.264 access unit (format "h264":
   Annex-B, baseline, a key frame with SPS/PPS first and every 2 s; feed them to a decoder in
   order), or nothing ("params"); finally ``{"type": "done",
-  "frames": n, "dropped": d}``. Errors: ``{"type": "error", "detail": "..."}``, then the socket
-  closes (1008 bad request or key, 1013 too many streams: try again later).
+  "frames": n, "dropped": d}``. With "drive": "camera" the ready message says so, a frame's index is
+  the number (from 0, in the order sent) of the camera frame it answers, pts the seconds since
+  the first camera frame arrived and dropped the camera frames skipped so far (an answer to frame
+  k also answers every frame before it); text messages tell ``{"type": "face", "found": bool,
+  "frame": k}`` when the face appears or is lost (the avatar holds its last pose meanwhile),
+  ``{"type": "calibrated", "frame": k, "seconds": s}`` once the neutral (camera frame k) is
+  calibrated (the avatar rests until then) and ``{"type": "hold", "detail": ...}`` when a
+  calibration failed and the next second is tried. Errors: ``{"type": "error", "detail": "..."}``,
+  then the socket closes (1008 bad request or key, 1013 too many streams: try again later).
 """
 
 from __future__ import annotations
@@ -49,6 +62,7 @@ class StartMessage(BaseModel):
     avatar: str | None = Field(None, max_length=64)
     size: Literal[256, 512] = 256
     format: Literal["jpeg", "h264", "params"] = "jpeg"
+    drive: Literal["speech", "camera"] = "speech"
     options: StreamOptions = StreamOptions()
 
 
