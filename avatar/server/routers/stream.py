@@ -1,4 +1,4 @@
-"""``WS /stream``: live speech in, avatar frames out (protocol: avatar/stream/protocol.py)."""
+"""``WS /stream``: live speech or camera frames in, avatar frames out (avatar/stream/protocol.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ...config import with_overrides
 from ...errors import AvatarError
 from ...portrait import load_avatar
 from ...render import Renderer
+from ...stream.camera import CameraFrameError, CameraSession
 from ...stream.core import AvatarStream
 from ...stream.encoders import frame_encoder
 from ...stream.protocol import StartMessage
@@ -41,10 +42,10 @@ def _authorised(websocket: WebSocket, key: str | None) -> bool:
     return secrets.compare_digest(given.encode(), key.encode())
 
 
-async def _start(websocket: WebSocket, state) -> LiveSession:
+async def _start(websocket: WebSocket, state) -> LiveSession | CameraSession:
     models = state.models
-    if models is None or models.stream_lipsync is None:
-        raise _RefusedError(1013, "the models are still loading (or the neural lip-sync is not installed)")
+    if models is None:
+        raise _RefusedError(1013, "the models are still loading")
     try:
         first = await asyncio.wait_for(websocket.receive(), START_TIMEOUT_S)
         if first["type"] == "websocket.disconnect":
@@ -60,6 +61,8 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
         raise _RefusedError(1008, f"bad start message: {where}: {err['msg']}") from None
     except (json.JSONDecodeError, TypeError) as exc:
         raise _RefusedError(1008, f"bad start message: not JSON ({exc.__class__.__name__})") from None
+    if start.drive == "speech" and models.stream_lipsync is None:
+        raise _RefusedError(1013, "the neural lip-sync is not installed: only camera streams are served")
     try:
         cfg = with_overrides(state.cfg, start.options.overrides())
         avatar = await asyncio.to_thread(load_avatar, start.avatar) if start.avatar else models.default_avatar
@@ -68,18 +71,26 @@ async def _start(websocket: WebSocket, state) -> LiveSession:
             renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, start.size)
     except AvatarError as exc:
         raise _RefusedError(1008, str(exc)) from None
-    # Off the event loop: the stream warms its networks up, the H.264 encoder opens.
-    stream = await asyncio.to_thread(AvatarStream, cfg, models.stream_lipsync, models.stream_motion, renderer)
-    encoder = await asyncio.to_thread(frame_encoder, start.format, start.size, stream.fps)
-    session = LiveSession(stream, encoder)
+    encoder = await asyncio.to_thread(frame_encoder, start.format, start.size, cfg.model.fps)
+    if start.drive == "camera":
+        session = await asyncio.to_thread(CameraSession, renderer, encoder, cfg.inference.controls)
+        latency_s = 0.0  # each frame is answered as soon as it is made
+    else:
+        # Off the event loop: the stream warms its networks up.
+        stream = await asyncio.to_thread(
+            AvatarStream, cfg, models.stream_lipsync, models.stream_motion, renderer
+        )
+        session = LiveSession(stream, encoder)
+        latency_s = session.latency_s
     await websocket.send_json(
         {
             "type": "ready",
-            "fps": stream.fps,
+            "fps": cfg.model.fps,
             "sample_rate": SAMPLE_RATE,
-            "latency_ms": round(session.latency_s * 1000),
+            "latency_ms": round(latency_s * 1000),
             "format": start.format,
             "size": start.size,
+            "drive": start.drive,
         }
     )
     return session
@@ -100,18 +111,24 @@ async def _send(websocket: WebSocket, message: bytes | dict) -> None:
         raise WebSocketDisconnect(1006) from None
 
 
-async def _sender(websocket: WebSocket, session: LiveSession) -> None:
+async def _sender(websocket: WebSocket, session: LiveSession | CameraSession) -> None:
     while (message := await session.next_message()) is not None:
         await _send(websocket, message)
     await _send(websocket, {"type": "done", "frames": session.sent_frames, "dropped": session.dropped})
 
 
-async def _receiver(websocket: WebSocket, session: LiveSession) -> None:
+async def _receiver(websocket: WebSocket, session: LiveSession | CameraSession) -> None:
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":  # gone: nothing more is made nor sent
             raise WebSocketDisconnect(message.get("code", 1000))
-        if message.get("bytes") is not None:
+        if message.get("bytes") is not None and isinstance(session, CameraSession):
+            try:
+                session.feed(message["bytes"])
+            except CameraFrameError as exc:
+                raise _RefusedError(1008, str(exc)) from None
+            await asyncio.sleep(0)
+        elif message.get("bytes") is not None:
             data = message["bytes"]
             if len(data) > MAX_MESSAGE_BYTES or len(data) % 2:
                 raise _RefusedError(1008, "audio messages are 16-bit PCM: an even byte count, at most 1 MB")
@@ -131,7 +148,7 @@ async def _receiver(websocket: WebSocket, session: LiveSession) -> None:
             return
 
 
-async def _serve(websocket: WebSocket, session: LiveSession) -> None:
+async def _serve(websocket: WebSocket, session: LiveSession | CameraSession) -> None:
     """Receive, make and send until the stream is done; the first failure (a refusal, the client
     gone) stops all three, and none of them is still running when this returns, so nothing is
     sent after the socket is closed."""
@@ -165,6 +182,7 @@ async def stream(websocket: WebSocket) -> None:
         await _refuse(websocket, 1013, f"all {limit} live streams are in use: try again later")
         return
     state.streams += 1
+    session = None
     try:
         session = await _start(websocket, state)
         await _serve(websocket, session)
@@ -176,6 +194,8 @@ async def stream(websocket: WebSocket) -> None:
         pass
     finally:
         state.streams -= 1
+        if isinstance(session, CameraSession):
+            session.close()  # the face tracker's graph
 
 
 async def _refuse(websocket: WebSocket, code: int, detail: str) -> None:
