@@ -1,8 +1,9 @@
 """Generate tests/fixtures/capture/roundtrip.mp4 and its known curves (roundtrip.npz).
 
 The built-in avatar rendered at 256 px with the pipeline's own animation of the shipped sample
-clip (its 52 ARKit channels, blinks, gaze) and a known head motion (nods, turns and tilts of up to 8 degrees from a frontal rest) and glances,
-so that `avatar.capture` can be checked as the renderer's inverse. Run once and commit the output:
+clip (its 52 ARKit channels, blinks, gaze), glances, and a known head motion (nods, turns and
+tilts of up to 8 degrees from a frontal rest), so that `avatar.capture` can be checked as the
+renderer's inverse. Run once and commit the output:
 
     python scripts/make_capture_fixture.py
 """
