@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ class CameraSession:
         self._face: bool | None = None
         self._finishing = False
         self._analysed_all = False
+        self._tracking = threading.Lock()  # held while a worker thread uses the tracker
         self._camera_ready = asyncio.Event()
         self._fit_ready = asyncio.Event()
 
@@ -198,7 +200,9 @@ class CameraSession:
     def _analyse(self, camera: _Camera) -> tuple[_Fit, _Pick | None]:
         """On a worker thread: decode, track, fit; before the calibration, gather the neutral
         second and return its pick once it is complete."""
-        landmarks = self.tracker(decode_camera_frame(camera.data))
+        rgb = decode_camera_frame(camera.data)
+        with self._tracking:
+            landmarks = self.tracker(rgb)
         found = landmarks is not None
         if found != self._face:
             self._face = found
@@ -261,7 +265,9 @@ class CameraSession:
         return self.encode(frame, dropped)
 
     def close(self) -> None:
-        """Release the face tracker."""
+        """Release the face tracker, once a frame still being tracked (a cancelled session's
+        worker thread runs on) is done; blocks that long at most."""
         close = getattr(self.tracker, "close", None)
         if close is not None:
-            close()
+            with self._tracking:
+                close()

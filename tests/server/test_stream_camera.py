@@ -3,6 +3,7 @@ bad frames refused with a reason and 1008; a flood answered without queueing."""
 
 import json
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -120,3 +121,23 @@ def test_a_camera_flood_is_answered_without_a_queue(client, clip):
     assert done["frames"] == len(got) and done["frames"] + done["dropped"] == 120
     assert 119 in got  # the newest frame is always answered
     assert done["dropped"] > 0  # the server was behind, and dropped rather than queued
+
+
+def test_camera_frames_come_back_as_h264(client, clip):
+    frames, _ = clip
+    got, notes = {}, []
+    with client.websocket_connect("/stream") as ws:
+        ws.send_text(json.dumps({**START, "format": "h264"}))
+        assert ws.receive_json()["format"] == "h264"
+        for data in frames[:6]:  # one at a time: each answered before the next is sent
+            ws.send_bytes(data)
+            while _receive(ws, got, notes) is None:
+                pass
+        ws.send_text(json.dumps({"type": "end"}))
+        while not notes or notes[-1]["type"] != "done":
+            _receive(ws, got, notes)
+    assert sorted(got) == list(range(6)) and notes[-1] == {"type": "done", "frames": 6, "dropped": 0}
+    decoder = av.CodecContext.create("h264", "r")
+    pictures = [p for k in sorted(got) for p in decoder.decode(av.Packet(got[k][4]))]
+    assert len(pictures) == 6 and pictures[0].width == 256
+    assert {"type": "face", "found": True, "frame": 0} in notes

@@ -195,7 +195,7 @@ async def stream(websocket: WebSocket) -> None:
     finally:
         state.streams -= 1
         if isinstance(session, CameraSession):
-            session.close()  # the face tracker's graph
+            await asyncio.to_thread(session.close)  # the face tracker, once a frame in it is done
 
 
 async def _refuse(websocket: WebSocket, code: int, detail: str) -> None:
