@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 
-from ..portrait.facemesh import landmark_pixels
+from ..portrait.facemesh import landmark_pixels, quiet_stderr
 
 
 class FaceTracker:
@@ -16,6 +17,13 @@ class FaceTracker:
     def __init__(self) -> None:
         import mediapipe as mp
 
+        # The graph's threads log C++ warnings to stderr at any time from its creation until it
+        # has detected and tracked a face (see portrait.facemesh.detect_faces). Users should see
+        # only our own lines, so stderr stays shut until three frames with a face have run, or ten
+        # frames at most (stderr is the whole process's: a server's log must not stay shut).
+        self._chatty, self._muted_frames = 3, 10
+        self._quiet: contextlib.AbstractContextManager | None = quiet_stderr()
+        self._quiet.__enter__()
         self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
             static_image_mode=False,
             max_num_faces=1,
@@ -30,6 +38,11 @@ class FaceTracker:
         height, width = rgb.shape[:2]
         rgb = np.ascontiguousarray(rgb)
         result = self._mesh.process(rgb)
+        if self._quiet is not None:
+            self._chatty -= bool(result.multi_face_landmarks)
+            self._muted_frames -= 1
+            if self._chatty <= 0 or self._muted_frames <= 0:
+                self._speak()
         if not result.multi_face_landmarks:
             self._tracking = False
             return None
@@ -43,8 +56,14 @@ class FaceTracker:
                 return None
         return landmark_pixels(result.multi_face_landmarks[0], width, height)
 
+    def _speak(self) -> None:
+        if self._quiet is not None:
+            self._quiet.__exit__(None, None, None)
+            self._quiet = None
+
     def close(self) -> None:
         self._mesh.close()
+        self._speak()
 
     def __enter__(self) -> FaceTracker:
         return self

@@ -51,7 +51,7 @@ def _face_mesh() -> Any:
 
 
 @contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def quiet_stderr() -> Iterator[None]:
     """Point file descriptor 2 at /dev/null: TFLite and absl log from C++, past Python's sys.stderr."""
     try:
         sys.stderr.flush()
@@ -83,7 +83,7 @@ def detect_faces(rgb: np.ndarray) -> list[np.ndarray]:
         # The graph prints 4 lines of C++ warnings ("Created TensorFlow Lite XNNPACK delegate",
         # "Feedback manager requires...", the last only once a face is found) from its worker
         # threads, starting while it is created; hide them until it has measured a face.
-        with _quiet_stderr() if _chatty else contextlib.nullcontext():
+        with quiet_stderr() if _chatty else contextlib.nullcontext():
             result = _face_mesh().process(np.ascontiguousarray(rgb))
         _chatty = _chatty and not result.multi_face_landmarks
     faces = [landmark_pixels(face, width, height) for face in result.multi_face_landmarks or []]
