@@ -13,12 +13,7 @@ from scipy.stats import spearmanr
 from ..expression.channels import CHANNEL_INDEX
 from ..portrait import detect_faces, eye_aspect_ratio, inner_lip_gap
 from ..render import Renderer
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """Peak signal-to-noise ratio of two uint8 images, in dB."""
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / max(mse, 1e-12)))
+from .image import psnr
 
 
 def face_mesh(frame: np.ndarray) -> np.ndarray:
