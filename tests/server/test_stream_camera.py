@@ -8,32 +8,18 @@ import cv2
 import numpy as np
 import pytest
 from starlette.websockets import WebSocketDisconnect
+from stream.camera_clips import camera_clip  # tests/stream (tests/ is on the path)
 
 from avatar.expression.channels import CHANNEL_INDEX
 from avatar.stream.protocol import unpack_frame
-from avatar.video.reader import read_frames
 
-from .conftest import FIXTURES
-
-CAPTURE = FIXTURES / "capture"
 JAW = CHANNEL_INDEX["jawOpen"]
 START = {"type": "start", "drive": "camera", "format": "jpeg"}
 
 
-def camera_jpegs(width: int = 320, height: int = 240) -> list[bytes]:
-    """The round-trip clip as a webcam would send it: the face in a 320x240 picture, JPEG 70."""
-    out = []
-    for _, rgb in read_frames(CAPTURE / "roundtrip.mp4"):
-        face = cv2.resize(rgb, (height, height), interpolation=cv2.INTER_AREA)
-        canvas = np.full((height, width, 3), 90, np.uint8)
-        canvas[:, (width - height) // 2 : (width + height) // 2] = face
-        out.append(cv2.imencode(".jpg", canvas[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes())
-    return out
-
-
 @pytest.fixture(scope="module")
 def clip():
-    return camera_jpegs(), np.load(CAPTURE / "roundtrip.npz")["expression"][:, JAW]
+    return camera_clip()
 
 
 def _receive(ws, got: dict, notes: list) -> int | None:

@@ -1,20 +1,15 @@
 """The web page in real headless Chromium: record from a fake microphone (a WAV), generate, play."""
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from .chromium import NEEDS_CHROMIUM, headless_chromium
+
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 selenium = pytest.importorskip("selenium", reason="needs selenium (pip install -e '.[dev]')")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (apt-get install)"
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -27,22 +22,11 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    with headless_chromium(
         f"--use-file-for-fake-audio-capture={FIXTURES / 'pauses.wav'}",
         "--autoplay-policy=no-user-gesture-required",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    yield driver
-    driver.quit()
+    ) as driver:
+        yield driver
 
 
 def test_record_generate_and_play(server, browser):

@@ -3,25 +3,16 @@ a person holding still for 3 s, as the page asks, then talking (the round-trip c
 Y4M here, over and over); the page sends it as JPEGs over WS /stream, and the avatar on the
 canvas opens its mouth with the clip's."""
 
-import shutil
-
 import cv2
 import numpy as np
 import pytest
+from stream.camera_clips import camera_frames  # tests/stream (tests/ is on the path)
 
-from avatar.video.reader import read_frames
-
-from .conftest import FIXTURES
+from .chromium import NEEDS_CHROMIUM, headless_chromium
 
 HOLD_FRAMES = 90  # 3 s: the page opens the camera, then the stream, then takes the neutral second
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 selenium = pytest.importorskip("selenium", reason="needs selenium (pip install -e '.[dev]')")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (apt-get install)"
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 def write_y4m(path, frames: list[np.ndarray], fps: int = 30) -> None:
@@ -36,11 +27,7 @@ def write_y4m(path, frames: list[np.ndarray], fps: int = 30) -> None:
 
 @pytest.fixture(scope="module")
 def camera_file(tmp_path_factory):
-    frames = []
-    for _, rgb in read_frames(FIXTURES / "capture" / "roundtrip.mp4"):
-        canvas = np.full((240, 320, 3), 90, np.uint8)
-        canvas[:, 40:280] = cv2.resize(rgb, (240, 240), interpolation=cv2.INTER_AREA)
-        frames.append(canvas)
+    frames = camera_frames()
     frames = [frames[0]] * HOLD_FRAMES + frames  # the neutral second falls in the hold
     path = tmp_path_factory.mktemp("camera") / "face.y4m"
     write_y4m(path, frames)
@@ -57,21 +44,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser(camera_file):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={camera_file}",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    yield driver
-    driver.quit()
+    with headless_chromium(f"--use-file-for-fake-video-capture={camera_file}") as driver:
+        yield driver
 
 
 def test_live_mode_follows_the_camera_face(server, browser):

@@ -3,7 +3,6 @@ a flood bounded (only the newest frame waits)."""
 
 import asyncio
 import io
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -27,26 +26,15 @@ from avatar.stream.camera import (
 )
 from avatar.stream.encoders import jpeg, params_only
 from avatar.stream.protocol import unpack_frame
-from avatar.video.reader import read_frames
 
-CAPTURE = Path(__file__).parents[1] / "fixtures" / "capture"
+from .camera_clips import camera_clip
+
 JAW = CHANNEL_INDEX["jawOpen"]
-
-
-def camera_jpegs(width: int = 320, height: int = 240) -> list[bytes]:
-    """The round-trip clip as a webcam would send it: the face in a 320x240 picture, JPEG 70."""
-    out = []
-    for _, rgb in read_frames(CAPTURE / "roundtrip.mp4"):
-        face = cv2.resize(rgb, (height, height), interpolation=cv2.INTER_AREA)
-        canvas = np.full((height, width, 3), 90, np.uint8)
-        canvas[:, (width - height) // 2 : (width + height) // 2] = face
-        out.append(cv2.imencode(".jpg", canvas[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes())
-    return out
 
 
 @pytest.fixture(scope="module")
 def clip():
-    return camera_jpegs(), np.load(CAPTURE / "roundtrip.npz")["expression"][:, JAW]
+    return camera_clip()
 
 
 async def drive(session: CameraSession, frames: list[bytes], window: int = 2):
