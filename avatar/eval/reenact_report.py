@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from .reenact import METRICS, Pair
-from .report import COLORS, DASH, DPI, REAL_COLOR, _curve, _fmt, _img, _legend, page
+from .report import COLORS, DASH, DPI, REAL_COLOR, _curve, _fmt, _img, _time_axes, page
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -83,12 +83,7 @@ def _aperture_figure(clip: dict) -> Figure:
     ax = fig.add_subplot()
     ax.plot(times, _curve(clip.get("real_aperture"), n), color=REAL_COLOR, lw=1.6, label="real")
     ax.plot(times, _curve(clip.get("rendered_aperture"), n), color=COLORS[0], lw=1.1, label="rendered")
-    ax.set_xlabel("time (s)", fontsize=8)
-    ax.set_ylabel("inner-lip gap / eye dist.", fontsize=8)
-    ax.tick_params(labelsize=8)
-    ax.margins(x=0.01)
-    ax.grid(alpha=0.25)
-    _legend(ax)
+    _time_axes(ax, "inner-lip gap / eye dist.")
     return fig
 
 

@@ -146,6 +146,16 @@ def _img(fig: Figure, alt: str) -> str:
     return f'<img src="{_png(fig)}" alt="{html.escape(alt)}">'
 
 
+def _time_axes(ax: Axes, ylabel: str) -> None:
+    """The style of a curves-over-time plot: seconds along, ``ylabel`` up, a light grid, legend."""
+    ax.set_xlabel("time (s)", fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.margins(x=0.01)
+    ax.grid(alpha=0.25)
+    _legend(ax)
+
+
 def _legend(ax: Axes) -> None:
     # outside the axes on the right: the curves fill the plot and would hide under it
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, borderaxespad=0)
@@ -172,12 +182,7 @@ def _clip_figure(clip: dict, methods: list[str], labels: dict[str, str], colors:
         r0 = _fmt((metrics.get(method) or {}).get("r0"))
         label = f"{_plain(labels[method])} (r0 {r0})"
         ax.plot(times, _zscore(curve, both), color=colors[method], lw=1.0, label=label)
-    ax.set_xlabel("time (s)", fontsize=8)
-    ax.set_ylabel("z-score", fontsize=8)
-    ax.tick_params(labelsize=8)
-    ax.margins(x=0.01)
-    ax.grid(alpha=0.25)
-    _legend(ax)
+    _time_axes(ax, "z-score")
     return fig
 
 
