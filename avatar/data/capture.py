@@ -32,9 +32,8 @@ import os
 import sys
 import time
 import zipfile
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +42,7 @@ from ..audio import SAMPLE_RATE, load_audio
 from ..errors import AvatarError, OutputError
 from ..eval import sync
 from . import files
+from .workers import worker_pool
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mpg", ".mpeg", ".flv", ".webm", ".mkv", ".m4v")
 MAX_OFFSET_FRAMES = 2  # beyond this the clip would teach the network late or early mouths
@@ -277,11 +277,12 @@ def _run(todo: list[Clip], rows: dict[str, dict], jobs: int, out: Path, progress
         disable=not progress,
         leave=False,
     )
-    pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) if jobs > 1 and len(todo) > 1 else None
-    running: dict[Future, Clip] = {}
     pending = list(reversed(todo))
     bad = sum("error" in r for r in rows.values())
-    with open(out / FAILED, "a", encoding="utf-8") as log:
+    with (
+        worker_pool(jobs if len(todo) > 1 else 1) as (pool, running),
+        open(out / FAILED, "a", encoding="utf-8") as log,
+    ):
 
         def accept(row: dict) -> None:
             nonlocal bad
@@ -307,10 +308,6 @@ def _run(todo: list[Clip], rows: dict[str, dict], jobs: int, out: Path, progress
                     running.pop(future)
                     accept(future.result())
         finally:
-            for future in running:
-                future.cancel()
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
             bar.close()
 
 

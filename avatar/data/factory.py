@@ -24,14 +24,14 @@ import os
 import sys
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from multiprocessing import get_context
+from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 from ..config import Config, load_config
 from ..errors import AvatarError, OutputError
 from . import files
 from .voices import LANGUAGES, check_tools
+from .workers import worker_pool
 
 DATA_VERSION = 3  # bump whenever a change alters what utterance i comes out as
 JOURNAL = ".journal.jsonl"
@@ -204,10 +204,8 @@ def _run(job, journal: dict[int, dict], target_s: float, jobs: int, folder: Path
     )
     tally = _Tally(target_s)
     made = 0
-    pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) if jobs > 1 else None
-    running: dict[Future, int] = {}
     next_index = 0
-    with open(folder / JOURNAL, "a", encoding="utf-8") as log:
+    with worker_pool(jobs) as (pool, running), open(folder / JOURNAL, "a", encoding="utf-8") as log:
 
         def accept(index: int, record: dict, fresh: bool) -> None:
             nonlocal made
@@ -235,10 +233,6 @@ def _run(job, journal: dict[int, dict], target_s: float, jobs: int, folder: Path
                         accept(running.pop(future), future.result(), fresh=True)
                 tally.check_failures()
         finally:
-            for future in running:
-                future.cancel()
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
             bar.close()
     return [tally.records[i] for i in range(tally.prefix)], made
 
