@@ -11,7 +11,7 @@ from scipy.optimize import lsq_linear
 
 from ..expression.channels import CHANNEL_INDEX, EXPRESSION_DIM
 from ..portrait.facemesh import eye_aspect_ratio, eye_distance, inner_lip_gap
-from .calibrate import Calibration
+from .calibrate import SIDES, Calibration
 from .pose import head_pose
 
 RIDGE = 0.01  # light prior towards rest: splits the load between channels whose fields overlap
@@ -53,7 +53,7 @@ class ChannelSolver:
         # triangle instead of all 956 rows, 20x faster, with the same solution.
         q, self.r = np.linalg.qr(np.vstack([self.columns, RIDGE * np.eye(self.columns.shape[1])]))
         self.qt = q[: len(self.columns)].T  # (C, N*2): the ridge rows' targets are zero
-        self.ear0 = {side: eye_aspect_ratio(self.neutral, side) for side in ("left", "right")}
+        self.ear0 = {side: eye_aspect_ratio(self.neutral, side) for side in SIDES}
         self.gap0 = inner_lip_gap(self.neutral)
 
     def __call__(self, landmarks: np.ndarray) -> FrameFit:
@@ -73,7 +73,7 @@ class ChannelSolver:
     def _blinks(self, normalised: np.ndarray) -> np.ndarray:
         """(2,) closure of the image-left eye (the subject's right) and the image-right eye."""
         out = np.zeros(2)
-        for k, side in enumerate(("left", "right")):
+        for k, side in enumerate(SIDES):
             ratio = eye_aspect_ratio(normalised, side) / max(self.ear0[side], 1e-6)
             out[k] = np.clip((1.0 - ratio) / (1.0 - self.cal.ear_closed[k]), 0.0, 1.0)
         return out
