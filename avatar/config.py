@@ -254,9 +254,22 @@ def _apply_to(node: dict[str, Any], key: str, value: Any, *, source: str, shown:
     node[parts[-1]] = value
 
 
+class RealSourceConfig(_Strict):
+    """One folder of real clips labelled by ``avatar data capture`` (avatar/neural/real_clips.py)."""
+
+    dir: str
+    weight: float = Field(gt=0.0)  # share of the real crops of a batch drawn from this folder
+    speaker: str | None = None  # every clip is this one person; None: each clip its own, but see groups
+    groups: dict[str, list[str]] = {}  # person -> clips: the same person in several clips
+    dev: list[str] = []  # clips held out of training (whole people, checked)
+    pooled_offset: bool = False  # one audio/video offset for the folder (one recording set-up)
+
+
 class TrainDataConfig(_Strict):
     dir: str  # a folder written by `avatar data synth`
     crop_s: float = Field(gt=0.5, le=60.0)  # training windows; whole utterances are used if shorter
+    real: list[RealSourceConfig] = []  # real talking faces (captured targets) beside the synthetic data
+    real_share: float = Field(0.0, ge=0.0, le=1.0)  # share of each batch's crops taken from them
 
 
 class TrainOptimConfig(_Strict):

@@ -169,6 +169,9 @@ def _eval_lipsync(args: argparse.Namespace, cfg, table, source) -> None:
     for m in results["methods"]:
         s = results["summary"].get(m, {})
         print(f"mean {LABELS[m]}: r0 {_fmt(s.get('mean_r0'))}, best r {_fmt(s.get('mean_r_best'))}")
+    for m, s in results["width_summary"].items():
+        if s.get("mean_r0") is not None:
+            print(f"mouth width, {LABELS[m]}: r0 {_fmt(s['mean_r0'])}, best r {_fmt(s.get('mean_r_best'))}")
     if args.report:
         folder = Path(args.report)
         folder.mkdir(parents=True, exist_ok=True)

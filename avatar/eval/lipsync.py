@@ -3,9 +3,11 @@
 For each real talking-face video: the speaker's mouth opening per frame (MediaPipe, on the
 video), and from the same audio (no transcript) the avatar rendered end to end and measured
 the same way, resampled to the video's frame times. Baselines in the same run: the audio
-volume envelope, and the phonetic path with the transcript, rendered and measured the same way
-(so the renderer's own losses count against both paths alike).
-Per clip: Pearson r at lag 0, and the best r within ±5 frames with its lag.
+volume envelope, the phonetic path from audio alone (unless it is the path under test) and the
+phonetic path with the transcript, rendered and measured the same way (so the renderer's own
+losses count against every path alike).
+Per clip: Pearson r at lag 0, and the best r within ±5 frames with its lag, of the mouth opening
+and, for the rendered paths, of the mouth width (corner distance).
 """
 
 from __future__ import annotations
@@ -24,15 +26,17 @@ from ..pipeline import prepare_audio
 from ..render import Renderer
 from ..video.reader import read_frames
 from .metrics import compare, envelope, resample
-from .mouth import mouth_opening, video_fps
+from .mouth import mouth_shape, video_fps
 from .report import summarize
 
-METHODS = ("avatar", "phonetic_text", "envelope")
+METHODS = ("avatar", "phonetic_audio", "phonetic_text", "envelope")
 LABELS = {
     "avatar": "avatar, rendered end to end (audio only)",
+    "phonetic_audio": "phonetic path from audio only, rendered",
     "phonetic_text": "phonetic path with transcript, rendered",
     "envelope": "audio volume envelope",
 }
+RENDERED = ("avatar", "phonetic_audio", "phonetic_text")  # their mouth width is measured too
 
 
 def _listed(values: np.ndarray) -> list[float | None]:
@@ -45,26 +49,34 @@ def evaluate_clip(
     cfg: Config,
     renderer: Renderer,
     source: ExpressionSource,
+    audio_baseline: bool = True,
 ) -> dict:
-    """Every curve and figure for one video (see the module docstring)."""
+    """Every curve and figure for one video (see the module docstring); ``audio_baseline`` adds the
+    phonetic path from audio alone (pointless when that is the path under test)."""
     times, frames = zip(*read_frames(video), strict=True)
-    real = mouth_opening(frames)
+    real, real_width = mouth_shape(frames).T
     fps = video_fps(video)
     centers = np.asarray(times) + 0.5 / fps  # compare frames at the middle of their display time
     audio = prepare_audio(video, cfg)
     rate = SAMPLE_RATE
 
     def measured(expression: np.ndarray) -> np.ndarray:
-        """The rendered avatar's mouth opening at the video's frame centres."""
+        """(2, frames) the rendered avatar's mouth opening and width at the video's frame centres."""
         batch = cfg.inference.batch_size
         own_times = (np.arange(len(expression)) + 0.5) / cfg.model.fps
         chunks = [renderer.render(expression[i : i + batch]) for i in range(0, len(expression), batch)]
-        return resample(own_times, mouth_opening(np.concatenate(chunks)), centers)
+        shape = mouth_shape(np.concatenate(chunks))
+        return np.stack([resample(own_times, shape[:, k], centers) for k in range(2)])
 
-    curves = {"avatar": measured(source(audio, None).expression)}  # the path under test hears audio only
+    shapes = {"avatar": measured(source(audio, None).expression)}  # the path under test hears audio only
+    phonetic = PhoneticLipSync(cfg)
+    if audio_baseline:
+        shapes["phonetic_audio"] = measured(phonetic(audio, None).expression)
     if transcript:
-        curves["phonetic_text"] = measured(PhoneticLipSync(cfg)(audio, transcript).expression)
+        shapes["phonetic_text"] = measured(phonetic(audio, transcript).expression)
+    curves = {k: v[0] for k, v in shapes.items()}
     curves["envelope"] = envelope(audio, rate, centers, 1.0 / fps)
+    widths = {k: v[1] for k, v in shapes.items()}
     return {
         "name": Path(video).stem,
         "video": str(video),
@@ -74,6 +86,9 @@ def evaluate_clip(
         "real": _listed(real),
         "curves": {k: _listed(v) for k, v in curves.items()},
         "metrics": {k: compare(real, v) for k, v in curves.items()},
+        "real_width": _listed(real_width),
+        "width_curves": {k: _listed(v) for k, v in widths.items()},
+        "width_metrics": {k: compare(real_width, v) for k, v in widths.items()},
         "frames_without_face": int(np.isnan(real).sum()),
     }
 
@@ -93,7 +108,7 @@ def evaluate_lipsync(
     clips = []
     for i, video in enumerate(videos):
         text = None if transcripts is None else transcripts.get(video.name, transcripts.get(video.stem))
-        clips.append(evaluate_clip(video, text, cfg, renderer, source))
+        clips.append(evaluate_clip(video, text, cfg, renderer, source, audio_baseline=label != "phonetic"))
         if progress is not None:
             progress(i + 1, len(videos))
     return {
@@ -105,4 +120,5 @@ def evaluate_lipsync(
         "labels": LABELS,
         "clips": clips,
         "summary": summarize(clips, list(METHODS)),
+        "width_summary": summarize(clips, list(RENDERED), key="width_metrics"),
     }

@@ -81,14 +81,15 @@ def finite_mean(values: Iterable[Any]) -> float | None:
     return sum(finite) / len(finite) if finite else None
 
 
-def summarize(clips: list[dict], methods: list[str]) -> dict[str, dict[str, float | None]]:
-    """Per method, the mean over clips of r0, r_best and best_lag, ignoring NaN, null and absences.
-
-    A mean no clip contributes to is None.
+def summarize(
+    clips: list[dict], methods: list[str], key: str = "metrics"
+) -> dict[str, dict[str, float | None]]:
+    """Per method, the mean over clips of r0, r_best and best_lag (of each clip's ``key``),
+    ignoring NaN, null and absences. A mean no clip contributes to is None.
     """
     summary = {}
     for method in methods:
-        metrics = [(clip.get("metrics") or {}).get(method) or {} for clip in clips]
+        metrics = [(clip.get(key) or {}).get(method) or {} for clip in clips]
         summary[method] = {
             "mean_r0": finite_mean(m.get("r0") for m in metrics),
             "mean_r_best": finite_mean(m.get("r_best") for m in metrics),

@@ -1,8 +1,11 @@
 """Training the neural lip-sync on the data factory's output (``avatar train --config ...``).
 
-Targets are the phonetic animator's 64-d curves at 30 fps and phone labels at 50 Hz, both made
-by ``avatar data synth``. Loss: L1 on the speech channels of the expression, L1 on their
-frame-to-frame change, and cross-entropy on the phones. Reproducible for a seed on the CPU.
+Synthetic targets are the phonetic animator's 64-d curves at 30 fps and phone labels at 50 Hz,
+both made by ``avatar data synth``; real targets are real faces captured by ``avatar data
+capture`` (``data.real``, real_clips.py), mixed into every batch at ``data.real_share``. Loss:
+L1 on the speech channels of the expression (on real clips only the channels capture measures,
+weighted by its confidence), L1 on their frame-to-frame change, and cross-entropy on the phones
+(synthetic only: real speech has no phone labels). Reproducible for a seed on the CPU.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,7 @@ from ..lipsync.visemes import ANIMATED_CHANNELS
 from ..models import lipsync_net, save_checkpoint
 from .expression_model import ExpressionDims
 from .model import LipSyncDims, LipSyncNet, infer
+from .real_clips import RealClip, load_real
 from .speech_encoder import SpeechEncoderDims
 
 PERIOD = 3  # video frames per 1600 samples = 5 encoder frames: crops start on these boundaries
@@ -35,18 +39,35 @@ PERIOD_SAMPLES = 1600
 IGNORE = -100  # phone label of padding
 
 
+@dataclass
 class Utterance:
-    """One utterance in memory: audio (N,), phones at 50 Hz (T50,), targets at 30 fps (T30, 64)."""
+    """One utterance in memory: audio (N,), phones at 50 Hz (T50,), targets and their loss
+    weights at 30 fps (T30, 64)."""
 
-    def __init__(self, folder: Path, entry: dict) -> None:
-        self.id, self.split = entry["id"], entry.get("split", "train")
-        audio, rate = sf.read(folder / "audio" / f"{self.id}.flac", dtype="float32")
-        if rate != SAMPLE_RATE or audio.ndim != 1:
-            raise AvatarError(f"{self.id}: expected 16 kHz mono audio in the data folder")
-        labels = np.load(folder / "labels" / f"{self.id}.npz")
-        self.audio = audio
-        self.phones = labels["phones50"].astype(np.int64)
-        self.targets = labels["targets30"].astype(np.float32)
+    id: str
+    split: str
+    audio: np.ndarray
+    phones: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+
+
+def _synthetic(folder: Path, entry: dict) -> Utterance:
+    uid = entry["id"]
+    audio, rate = sf.read(folder / "audio" / f"{uid}.flac", dtype="float32")
+    if rate != SAMPLE_RATE or audio.ndim != 1:
+        raise AvatarError(f"{uid}: expected 16 kHz mono audio in the data folder")
+    labels = np.load(folder / "labels" / f"{uid}.npz")
+    targets = labels["targets30"].astype(np.float32)
+    weights = np.broadcast_to(ANIMATED_CHANNELS.astype(np.float32), targets.shape)  # eyes, brows: not audio's
+    return Utterance(
+        uid, entry.get("split", "train"), audio, labels["phones50"].astype(np.int64), targets, weights
+    )
+
+
+def _real(clip: RealClip) -> Utterance:
+    phones = np.full(len(clip.audio) // 320, IGNORE, np.int64)  # no phone labels for real speech
+    return Utterance(clip.name, clip.split, clip.audio, phones, clip.targets, clip.weights)
 
 
 def load_dataset(folder: str | Path) -> list[Utterance]:
@@ -56,10 +77,13 @@ def load_dataset(folder: str | Path) -> list[Utterance]:
     if not manifest.is_file():
         raise AvatarError(f"no training data in {folder}: run 'avatar data synth --out {folder}' first")
     entries = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
-    return [Utterance(folder, e) for e in entries]
+    return [_synthetic(folder, e) for e in entries]
 
 
-def _crop(u: Utterance, crop_s: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+Crop = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # audio, phones, targets, weights
+
+
+def _crop(u: Utterance, crop_s: float, rng: np.random.Generator) -> Crop:
     """A random window aligned to the 1600-sample period, with its labels."""
     periods = len(u.audio) // PERIOD_SAMPLES
     want = max(1, int(crop_s * SAMPLE_RATE) // PERIOD_SAMPLES)
@@ -67,23 +91,23 @@ def _crop(u: Utterance, crop_s: float, rng: np.random.Generator) -> tuple[np.nda
     n = min(want, periods - start)
     audio = u.audio[start * PERIOD_SAMPLES : (start + n) * PERIOD_SAMPLES]
     phones = u.phones[start * 5 : (start + n) * 5]
-    targets = u.targets[start * PERIOD : (start + n) * PERIOD]
-    return audio, phones, targets
+    frames = slice(start * PERIOD, (start + n) * PERIOD)
+    return audio, phones, u.targets[frames], u.weights[frames]
 
 
-def _batch(items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, ...]:
-    """Pad to the longest crop: audio with zeros, phones with IGNORE, targets with a mask."""
-    periods = max(len(a) // PERIOD_SAMPLES for a, _, _ in items)
+def _batch(items: list[Crop]) -> tuple[torch.Tensor, ...]:
+    """Pad to the longest crop: audio with zeros, phones with IGNORE, targets with weight 0."""
+    periods = max(len(a) // PERIOD_SAMPLES for a, *_ in items)
     audio = np.zeros((len(items), periods * PERIOD_SAMPLES), np.float32)
     phones = np.full((len(items), periods * 5), IGNORE, np.int64)
     targets = np.zeros((len(items), periods * PERIOD, 64), np.float32)
-    mask = np.zeros((len(items), periods * PERIOD), np.float32)
-    for i, (a, p, t) in enumerate(items):
+    weights = np.zeros((len(items), periods * PERIOD, 64), np.float32)
+    for i, (a, p, t, w) in enumerate(items):
         audio[i, : len(a)] = a
         phones[i, : len(p)] = p[: periods * 5]
         targets[i, : len(t)] = t
-        mask[i, : len(t)] = 1.0
-    return tuple(torch.from_numpy(x) for x in (audio, phones, targets, mask))
+        weights[i, : len(w)] = w
+    return tuple(torch.from_numpy(x) for x in (audio, phones, targets, weights))
 
 
 def loss_fn(
@@ -93,24 +117,28 @@ def loss_fn(
     velocity_weight: float,
     event_channels: list[str] | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    audio, phones, targets, mask = batch
+    audio, phones, targets, weights = batch
     logits, phone_logits = model(audio)
     n = min(logits.shape[1], targets.shape[1])
-    pred, targets, mask = torch.sigmoid(logits[:, :n]), targets[:, :n], mask[:, :n, None]
-    animated = torch.from_numpy(ANIMATED_CHANNELS.copy()).float()  # eyes and brows are not audio's job
-    events = torch.zeros_like(animated)
+    pred, targets, weights = torch.sigmoid(logits[:, :n]), targets[:, :n], weights[:, :n]
+    events = torch.zeros(weights.shape[-1])
     for name in event_channels or []:
         events[CHANNEL_INDEX[name]] = 1.0
-    weight = mask * animated * (1.0 - events)
+    weight = weights * (1.0 - events)
     l1 = ((pred - targets).abs() * weight).sum() / weight.sum().clamp_min(1.0)
     vel_w = weight[:, 1:] * weight[:, :-1]
     velocity = ((pred.diff(dim=1) - targets.diff(dim=1)).abs() * vel_w).sum() / vel_w.sum().clamp_min(1.0)
     m = min(phone_logits.shape[1], phones.shape[1])
-    ce = F.cross_entropy(phone_logits[:, :m].transpose(1, 2), phones[:, :m], ignore_index=IGNORE)
+    labelled = phones[:, :m] != IGNORE
+    ce = (
+        F.cross_entropy(phone_logits[:, :m].transpose(1, 2), phones[:, :m], ignore_index=IGNORE)
+        if labelled.any()
+        else phone_logits.sum() * 0.0  # a batch of real clips only: no phone labels at all
+    )
     total = l1 + velocity_weight * velocity + phone_weight * ce
     parts = {"l1": l1.item(), "velocity": velocity.item(), "phone_ce": ce.item()}
     if event_channels:  # the mean, not the median: lipSeal comes out as P(lips sealed)
-        ev = mask * events
+        ev = weights * events
         bce = F.binary_cross_entropy_with_logits(logits[:, :n], targets, reduction="none")
         event_bce = (bce * ev).sum() / ev.sum().clamp_min(1.0)
         total = total + event_bce
@@ -118,19 +146,25 @@ def loss_fn(
     return total, parts
 
 
-def evaluate(model: LipSyncNet, utterances: list[Utterance]) -> dict[str, float]:
-    """Held-out figures: mean jawOpen Pearson r and speech-channel L1 against the targets."""
+def evaluate(model: LipSyncNet, utterances: list[Utterance], prefix: str = "") -> dict[str, float]:
+    """Held-out figures: mean jawOpen Pearson r and speech-channel L1 against the targets, on the
+    frames and channels that carry a loss weight (real clips: the captured ones, face found)."""
     model.eval()
     jaw = CHANNEL_INDEX["jawOpen"]
     rs, l1s = [], []
     for u in utterances:
         pred = infer(model, u.audio)
         n = min(len(pred), len(u.targets))
-        rs.append(pearson(pred[:n, jaw], u.targets[:n, jaw]))
-        l1s.append(float(np.abs(pred[:n][:, ANIMATED_CHANNELS] - u.targets[:n][:, ANIMATED_CHANNELS]).mean()))
+        pred, targets, weights = pred[:n], u.targets[:n], u.weights[:n]
+        seen = weights[:, jaw] > 0
+        rs.append(pearson(pred[seen, jaw], targets[seen, jaw]) if seen.sum() > 2 else float("nan"))
+        l1s.append(float((np.abs(pred - targets) * (weights > 0)).sum() / max((weights > 0).sum(), 1)))
     model.train()
     finite = [r for r in rs if math.isfinite(r)]
-    return {"jaw_r": float(np.mean(finite)) if finite else float("nan"), "l1": float(np.mean(l1s))}
+    return {
+        f"{prefix}jaw_r": float(np.mean(finite)) if finite else float("nan"),
+        f"{prefix}l1": float(np.mean(l1s)) if l1s else float("nan"),
+    }
 
 
 def build_model(cfg: TrainConfig) -> LipSyncNet:
@@ -139,6 +173,27 @@ def build_model(cfg: TrainConfig) -> LipSyncNet:
         ExpressionDims(**{**asdict(ExpressionDims()), **cfg.model.get("expression", {})}),
     )
     return LipSyncNet(dims)
+
+
+def _real_sets(cfg: TrainConfig) -> tuple[list[Utterance], list[Utterance], np.ndarray, dict]:
+    """Real training and dev utterances, the sampling probability of each training one (each
+    source's ``weight`` shared by its clips in proportion to their length), and the per-person
+    scales applied to their targets."""
+    if not cfg.data.real:
+        return [], [], np.zeros(0), {}
+    clips, scales = load_real(cfg.data.real)
+    train_set, dev_set, p = [], [], []
+    for source in cfg.data.real:
+        own = [c for c in clips if Path(c.source) == Path(source.dir)]
+        kept = [c for c in own if c.split == "train"]
+        dev_set += [_real(c) for c in own if c.split == "dev"]
+        seconds = np.array([len(c.audio) for c in kept], np.float64)
+        train_set += [_real(c) for c in kept]
+        p += list(source.weight * seconds / seconds.sum()) if kept else []
+    if cfg.data.real_share > 0 and not train_set:
+        raise AvatarError("data.real: every usable real clip is in the dev split")
+    p = np.asarray(p, np.float64)
+    return train_set, dev_set, p / p.sum() if len(p) else p, scales
 
 
 def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
@@ -153,6 +208,11 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
     val_set = [u for u in data if u.split != "train"] or train_set[:2]
     if not train_set:
         raise AvatarError(f"{cfg.data.dir} has no utterances in the 'train' split")
+    real_train, real_dev, real_p, scales = _real_sets(cfg)
+    n_real = round(o.batch_size * cfg.data.real_share) if real_train else 0
+    if real_train:
+        minutes = sum(len(u.audio) for u in real_train) / SAMPLE_RATE / 60
+        log(f"real clips: {len(real_train)} to train on ({minutes:.1f} min), {len(real_dev)} held out")
     model = build_model(cfg)
     if cfg.init:
         # The look-ahead and context live in attention masks, not weights: a checkpoint
@@ -175,8 +235,9 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
     model.train()
     start, digest = time.perf_counter(), ""
     for step in range(o.steps):
-        picks = rng.integers(0, len(train_set), o.batch_size)
-        batch = _batch([_crop(train_set[i], cfg.data.crop_s, rng) for i in picks])
+        picks = [train_set[i] for i in rng.integers(0, len(train_set), o.batch_size - n_real)]
+        picks += [real_train[i] for i in rng.choice(len(real_train), n_real, p=real_p)] if n_real else []
+        batch = _batch([_crop(u, cfg.data.crop_s, rng) for u in picks])
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
         loss, parts = loss_fn(model, batch, o.phone_loss_weight, o.velocity_loss_weight, o.event_channels)
@@ -186,12 +247,14 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         opt.step()
         if (step + 1) % o.eval_every == 0 or step + 1 == o.steps:
             metrics = evaluate(model, val_set)
+            if real_dev:
+                metrics |= evaluate(model, real_dev, prefix="real_")
             # Written at every evaluation, so a run cut short still leaves its latest weights.
             digest = save_checkpoint(
                 model,
                 out,
                 half=cfg.half,
-                train=cfg.model_dump(),
+                train=cfg.model_dump() | ({"real_scales": scales} if scales else {}),
                 metrics=metrics,
                 steps_done=step + 1,
                 train_seconds=round(time.perf_counter() - start, 1),
@@ -200,7 +263,9 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
             log(
                 f"step {step + 1}/{o.steps}: loss {loss.item():.4f} (l1 {parts['l1']:.4f}, "
                 f"phone {parts['phone_ce']:.3f}); held-out jawOpen r {metrics['jaw_r']:.3f}, "
-                f"l1 {metrics['l1']:.4f} [{time.perf_counter() - start:.0f} s]"
+                f"l1 {metrics['l1']:.4f}"
+                + (f"; real held-out jawOpen r {metrics['real_jaw_r']:.3f}" if real_dev else "")
+                + f" [{time.perf_counter() - start:.0f} s]"
             )
     model.eval()
     log(f"wrote {out} (sha256 {digest})")

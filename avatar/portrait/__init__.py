@@ -8,7 +8,7 @@ avatar.landmarks                   # (478, 3) float32 crop pixels
 """
 
 from .bundle import Avatar
-from .facemesh import detect_faces, eye_aspect_ratio, eyes_open, inner_lip_gap
+from .facemesh import detect_faces, eye_aspect_ratio, eyes_open, inner_lip_gap, mouth_width
 from .store import (
     avatar_home,
     default_avatar,
@@ -31,5 +31,6 @@ __all__ = [
     "inner_lip_gap",
     "list_avatars",
     "load_avatar",
+    "mouth_width",
     "remove_avatar",
 ]

@@ -25,6 +25,7 @@ RIGHT_EYE_OUTER = 263
 # Inner lip midpoints (upper, lower): their gap is the mouth opening.
 UPPER_LIP_INNER = 13
 LOWER_LIP_INNER = 14
+MOUTH_CORNERS = (61, 291)
 # The 6-point eye contours of the eye aspect ratio (Soukupová & Čech 2016), in EAR order
 # p1 (outer/inner corner), p2, p3 (upper lid), p4 (other corner), p5, p6 (lower lid).
 EYE_POINTS = {
@@ -127,6 +128,11 @@ def inner_lip_gap(lm: np.ndarray) -> float:
     mouth, 0.3+ wide open.
     """
     return _dist(lm, UPPER_LIP_INNER, LOWER_LIP_INNER) / max(eye_distance(lm), 1e-6)
+
+
+def mouth_width(lm: np.ndarray) -> float:
+    """Mouth width: corner to corner (61 to 291) over the outer-eye distance; spreads and rounds."""
+    return _dist(lm, *MOUTH_CORNERS) / max(eye_distance(lm), 1e-6)
 
 
 def eye_aspect_ratio(lm: np.ndarray, side: Literal["left", "right"]) -> float:

@@ -42,13 +42,36 @@ def test_the_avatar_matches_itself(talking_video):
     assert len(clip["real"]) == len(clip["times"]) == round(2.313 * 30)
     ours = clip["metrics"]["avatar"]
     assert ours["r0"] > 0.8 and ours["best_lag"] in (-1, 0, 1)
-    assert set(clip["metrics"]) == set(METHODS)
+    methods = set(METHODS) - {"phonetic_audio"}  # the path under test is the phonetic one from audio
+    assert set(clip["metrics"]) == methods
     # the transcript path is rendered too, so it tracks the same face far better than loudness does
     assert clip["metrics"]["phonetic_text"]["r0"] > clip["metrics"]["envelope"]["r0"] + 0.1
-    for method in METHODS:
+    for method in methods:
         assert np.isfinite(clip["metrics"][method]["r0"])
+    # the mouth's width is measured on the same frames: the avatar's follows its own
+    assert set(clip["width_metrics"]) == {"avatar", "phonetic_text"}
+    assert clip["width_metrics"]["avatar"]["r0"] > 0.8
+    width_r0 = clip["width_metrics"]["avatar"]["r0"]
+    assert results["width_summary"]["avatar"]["mean_r0"] == pytest.approx(width_r0)
     assert results["summary"]["avatar"]["mean_r0"] == pytest.approx(ours["r0"])
     json.dumps(results)  # every figure is JSON-ready
+
+
+@pytest.mark.slow
+def test_a_neural_run_also_renders_the_phonetic_path_from_audio(talking_video):
+    from avatar.pipeline import expression_source
+
+    video, avatar = talking_video
+    cfg = load_config(env={})
+    renderer = Renderer(avatar.image, avatar.landmarks, 256)
+    source = expression_source("neural", cfg)
+    results = evaluate_lipsync([video], cfg, renderer, avatar.name, None, source, label="neural")
+    clip = results["clips"][0]
+    assert set(clip["metrics"]) == {"avatar", "phonetic_audio", "envelope"}
+    # the video is the phonetic path from this very audio (with head motion): its baseline follows it
+    assert clip["metrics"]["phonetic_audio"]["r0"] > 0.75
+    assert clip["metrics"]["phonetic_audio"]["r0"] > clip["metrics"]["envelope"]["r0"] + 0.1
+    assert np.isfinite(clip["width_metrics"]["avatar"]["r0"])
 
 
 @pytest.mark.slow

@@ -1,0 +1,163 @@
+"""Real talking faces as lip-sync training data: clips labelled by ``avatar data capture``.
+
+Each clip's sound is moved by its measured audio/video offset (or by one offset pooled over a
+folder of one recording set-up), clips the labeller flagged are left out, and the captured
+targets are rescaled per person: people open, spread and round their lips by different
+amounts, and the avatar's own amount is a control (``--expression-scale``), not something to
+learn from whoever talked most. Only the channels capture measures well are supervised, each
+frame weighted by capture's confidence (0 where no face was found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import RealSourceConfig
+from ..data import capture as labels
+from ..data import files
+from ..errors import AvatarError
+from ..eval import sync
+from ..expression.channels import CHANNEL_INDEX, EXPRESSION_DIM
+
+# What capture reads reliably off a real mouth (issue 17): jaw, lip aperture and width,
+# rounding and closures. The rest (tongue, teeth, cheeks, the other articulators) capture
+# leaves at rest, which is not a measurement, so it teaches nothing here.
+SCALED = {  # person-normalised families: each family's amount is rescaled as one
+    "opening": (
+        "jawOpen",
+        "mouthLowerDownLeft",
+        "mouthLowerDownRight",
+        "mouthUpperUpLeft",
+        "mouthUpperUpRight",
+    ),
+    "width": ("mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight"),
+    "rounding": ("mouthFunnel", "mouthPucker"),
+}
+CONTACT = ("mouthClose", "mouthPressLeft", "mouthPressRight", "lipSeal")  # closures: not rescaled
+SUPERVISED = tuple(CHANNEL_INDEX[n] for n in (*(c for f in SCALED.values() for c in f), *CONTACT))
+AMOUNT_PERCENTILE = 90  # a person's amount of a family: this percentile of its mean, face frames
+SCALE_RANGE = (0.5, 2.0)  # a person is rescaled by at most this much either way
+MIN_AMOUNT = 0.02  # a family this person barely moves is left as it is (nothing to measure)
+MIN_CONFIDENCE = 0.3  # frames under this count in no person's amount
+
+
+@dataclass
+class RealClip:
+    """One labelled clip: sound (N,) at 16 kHz in sync with targets and weights (T30, 64)."""
+
+    name: str
+    source: str  # the labelled folder it came from
+    speaker: str
+    split: str  # "train" or "dev"
+    audio: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+
+
+def speaker_of(name: str, source: RealSourceConfig) -> str:
+    """Who speaks in clip ``name``: the folder's one speaker, the group it is in, or the clip's own."""
+    if source.speaker:
+        return source.speaker
+    for person, clips in source.groups.items():
+        if name in clips:
+            return person
+    return name
+
+
+def load_source(source: RealSourceConfig) -> list[RealClip]:
+    """The usable clips of one labelled folder, offsets undone, targets not yet rescaled."""
+    folder = Path(source.dir)
+    rows = files.read_jsonl(folder / labels.MANIFEST)
+    if not rows:
+        raise AvatarError(
+            f"no labelled clips in {folder}: run 'avatar data capture VIDEOS --out {folder}' first"
+        )
+    names = {r["name"] for r in rows}
+    unknown = sorted(set(source.dev) - names)
+    if unknown:
+        raise AvatarError(f"{folder}: dev clips not among its labels: {', '.join(unknown)}")
+    usable = [r for r in rows if not r.get("flags")]
+    pooled = _pooled_offset(folder, usable) if source.pooled_offset else None
+    dev_people = {speaker_of(n, source) for n in source.dev}
+    clips = []
+    for row in usable:
+        person = speaker_of(row["name"], source)
+        in_dev = row["name"] in source.dev
+        if (person in dev_people) != in_dev and not source.speaker:
+            raise AvatarError(f"{folder}: {person} is in both the dev split and training ({row['name']})")
+        with np.load(folder / row["npz"], allow_pickle=False) as data:
+            offset = pooled if pooled is not None else int(data["offset_frames"])
+            audio = sync.aligned_audio(data["audio"].astype(np.float32), offset)
+            expression = data["expression"].astype(np.float32)
+            weight = data["confidence"].astype(np.float32) * data["face_found"].astype(np.float32)
+        weights = np.zeros((len(expression), EXPRESSION_DIM), np.float32)
+        weights[:, list(SUPERVISED)] = weight[:, None]
+        clips.append(
+            RealClip(
+                row["name"], source.dir, person, "dev" if in_dev else "train", audio, expression, weights
+            )
+        )
+    return clips
+
+
+def _pooled_offset(folder: Path, rows: list[dict]) -> int:
+    """One offset for every clip: the lag of best mean correlation (short clips peak noisily alone)."""
+    curves = []
+    for r in rows:
+        with np.load(folder / r["npz"], allow_pickle=False) as data:
+            mouth = sync.mouth_opening(data["expression"], data["face_found"])
+            lags, rs = sync.lag_curve(mouth, sync.loudness(data["audio"], len(mouth)))
+        curves.append(rs)
+    if not curves:
+        return 0
+    mean = np.nanmean(curves, axis=0)
+    return int(lags[sync.best_lag(lags, mean)])
+
+
+def family_amounts(clips: Iterable[RealClip]) -> dict[str, np.ndarray]:
+    """Per person, (families,) amounts: the AMOUNT_PERCENTILE of each family's mean channel."""
+    by_person: dict[str, list[RealClip]] = {}
+    for clip in clips:
+        by_person.setdefault(clip.speaker, []).append(clip)
+    out = {}
+    for person, own in by_person.items():
+        amounts = []
+        for family in SCALED.values():
+            cols = [CHANNEL_INDEX[c] for c in family]
+            values = np.concatenate(
+                [c.targets[c.weights[:, cols[0]] >= MIN_CONFIDENCE][:, cols].mean(axis=1) for c in own]
+            )
+            amounts.append(np.percentile(values, AMOUNT_PERCENTILE) if len(values) else np.nan)
+        out[person] = np.asarray(amounts, np.float64)
+    return out
+
+
+def normalise(clips: list[RealClip]) -> dict[str, list[float]]:
+    """Rescale each person's families to the median person of the training split, in place.
+
+    Returns the scale applied per person (families in SCALED's order), for the checkpoint's record.
+    """
+    amounts = family_amounts(clips)
+    train_people = {c.speaker for c in clips if c.split == "train"} or set(amounts)
+    reference = np.nanmedian(np.stack([amounts[p] for p in sorted(train_people)]), axis=0)
+    scales = {}
+    for person, amount in amounts.items():
+        scale = np.where(amount >= MIN_AMOUNT, reference / np.maximum(amount, MIN_AMOUNT), 1.0)
+        scales[person] = np.clip(np.nan_to_num(scale, nan=1.0), *SCALE_RANGE)
+    for clip in clips:
+        for k, family in enumerate(SCALED.values()):
+            cols = [CHANNEL_INDEX[c] for c in family]
+            clip.targets[:, cols] = np.clip(clip.targets[:, cols] * scales[clip.speaker][k], 0.0, 1.0)
+    return {p: [round(float(v), 3) for v in s] for p, s in sorted(scales.items())}
+
+
+def load_real(sources: list[RealSourceConfig]) -> tuple[list[RealClip], dict[str, list[float]]]:
+    """Every usable clip of every source, person-normalised; and the scales applied."""
+    clips = [c for s in sources for c in load_source(s)]
+    if not clips:
+        raise AvatarError("the real sources hold no usable clips (all flagged)")
+    return clips, normalise(clips)
