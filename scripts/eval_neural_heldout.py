@@ -25,7 +25,7 @@ from avatar.expression.channels import CHANNEL_INDEX
 from avatar.lipsync.gate import gate_expression
 from avatar.models import lipsync_net
 from avatar.neural.model import infer
-from avatar.neural.train import Utterance
+from avatar.neural.train import load_utterance
 
 JAW = CHANNEL_INDEX["jawOpen"]
 
@@ -42,7 +42,7 @@ def main() -> None:
     by_voice: dict[str, list[tuple[float, float]]] = defaultdict(list)
     closed, closed_gated = [], []
     for entry in (e for e in entries if e["split"] == "val"):
-        u = Utterance(folder, entry)
+        u = load_utterance(folder, entry)
         pred = infer(net, u.audio)
         n = min(len(pred), len(u.targets))
         pred, target = pred[:n], u.targets[:n]

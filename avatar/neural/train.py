@@ -52,7 +52,8 @@ class Utterance:
     weights: np.ndarray
 
 
-def _synthetic(folder: Path, entry: dict) -> Utterance:
+def load_utterance(folder: Path, entry: dict) -> Utterance:
+    """One utterance of a data-factory folder (its manifest entry ``entry``)."""
     uid = entry["id"]
     audio, rate = sf.read(folder / "audio" / f"{uid}.flac", dtype="float32")
     if rate != SAMPLE_RATE or audio.ndim != 1:
@@ -77,7 +78,7 @@ def load_dataset(folder: str | Path) -> list[Utterance]:
     if not manifest.is_file():
         raise AvatarError(f"no training data in {folder}: run 'avatar data synth --out {folder}' first")
     entries = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
-    return [_synthetic(folder, e) for e in entries]
+    return [load_utterance(folder, e) for e in entries]
 
 
 Crop = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # audio, phones, targets, weights
@@ -232,9 +233,11 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
 
     out = Path(cfg.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    resume = out.with_name(f"{out.name}.resume")
+    first = _resume(resume, cfg, model, opt, rng, log)
     model.train()
     start, digest = time.perf_counter(), ""
-    for step in range(o.steps):
+    for step in range(first, o.steps):
         picks = [train_set[i] for i in rng.integers(0, len(train_set), o.batch_size - n_real)]
         picks += [real_train[i] for i in rng.choice(len(real_train), n_real, p=real_p)] if n_real else []
         batch = _batch([_crop(u, cfg.data.crop_s, rng) for u in picks])
@@ -259,6 +262,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
                 steps_done=step + 1,
                 train_seconds=round(time.perf_counter() - start, 1),
             )
+            _save_resume(resume, cfg, step + 1, model, opt, rng)
             model.train()
             log(
                 f"step {step + 1}/{o.steps}: loss {loss.item():.4f} (l1 {parts['l1']:.4f}, "
@@ -268,5 +272,39 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
                 + f" [{time.perf_counter() - start:.0f} s]"
             )
     model.eval()
+    resume.unlink(missing_ok=True)
     log(f"wrote {out} (sha256 {digest})")
     return out
+
+
+def _save_resume(
+    path: Path, cfg: TrainConfig, steps_done: int, model: LipSyncNet, opt: torch.optim.Optimizer, rng
+) -> None:
+    """What an interrupted run needs to go on exactly as if it had not stopped (written atomically)."""
+    state = {
+        "recipe": cfg.model_dump(),
+        "steps_done": steps_done,
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "rng": rng.bit_generator.state,
+        "torch_rng": torch.get_rng_state(),
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def _resume(path: Path, cfg: TrainConfig, model: LipSyncNet, opt: torch.optim.Optimizer, rng, log) -> int:
+    """The step to start from: where a run of this very recipe left ``path``, else 0."""
+    if not path.is_file():
+        return 0
+    state = torch.load(path, weights_only=False)
+    if state.get("recipe") != cfg.model_dump():
+        log(f"{path} is from another recipe: starting afresh")
+        return 0
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    rng.bit_generator.state = state["rng"]
+    torch.set_rng_state(state["torch_rng"])
+    log(f"resuming from step {state['steps_done']} ({path})")
+    return int(state["steps_done"])

@@ -127,3 +127,28 @@ def test_event_channels_name_real_channels_and_train(dataset, tmp_path):
     logs = []
     train(cfg, log=logs.append)
     assert "step 3/3" in logs[0]
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(dataset, tmp_path):
+    tiny = ROOT / "configs" / "train_tiny.yaml"
+    base = {"data.dir": str(dataset), "optim.steps": 6, "optim.eval_every": 3}
+    whole = lipsync_net(
+        train(load_train_config(tiny, {**base, "out": str(tmp_path / "a.pt")}), log=lambda _: None)
+    )
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first_save(line: str) -> None:
+        if line.startswith("step 3/6"):
+            raise Stop  # the run dies right after its first checkpoint
+
+    cfg = load_train_config(tiny, {**base, "out": str(tmp_path / "b.pt")})
+    with pytest.raises(Stop):
+        train(cfg, log=stop_after_first_save)
+    assert (tmp_path / "b.pt.resume").is_file()
+    logs = []
+    resumed = lipsync_net(train(cfg, log=logs.append))
+    assert logs[0].startswith("resuming from step 3") and not (tmp_path / "b.pt.resume").exists()
+    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
