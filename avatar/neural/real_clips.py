@@ -1,6 +1,7 @@
 """Real talking faces as lip-sync training data: clips labelled by ``avatar data capture``.
 
-Each clip's sound is moved by its measured audio/video offset (or by one offset pooled over a
+Each clip's sound is cleaned as the pipeline cleans what it hears, moved by its measured
+audio/video offset (or by one offset pooled over a
 folder of one recording set-up), clips the labeller flagged are left out, and the captured
 targets are rescaled per person: people open, spread and round their lips by different
 amounts, and the avatar's own amount is a control (``--expression-scale``), not something to
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import clean_audio
 from ..config import RealSourceConfig
 from ..data import capture as labels
 from ..data import files
@@ -91,7 +93,8 @@ def load_source(source: RealSourceConfig) -> list[RealClip]:
             raise AvatarError(f"{folder}: {person} is in both the dev split and training ({row['name']})")
         with np.load(folder / row["npz"], allow_pickle=False) as data:
             offset = pooled if pooled is not None else int(data["offset_frames"])
-            audio = sync.aligned_audio(data["audio"].astype(np.float32), offset)
+            # cleaned as the pipeline cleans what it hears (avatar.pipeline.prepare_audio)
+            audio = clean_audio(sync.aligned_audio(data["audio"].astype(np.float32), offset))
             expression = data["expression"].astype(np.float32)
             weight = data["confidence"].astype(np.float32) * data["face_found"].astype(np.float32)
         weights = np.zeros((len(expression), EXPRESSION_DIM), np.float32)

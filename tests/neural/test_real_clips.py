@@ -89,7 +89,8 @@ def test_offsets_are_undone_and_flagged_clips_left_out(labelled):
     assert sorted(clips) == ["w0", "w1", "w2"]  # w3 was flagged
     audio = prepare_audio(FIXTURES / "espeak.wav", load_config(env={}))
     shift = round(16000 / 30)
-    np.testing.assert_array_equal(clips["w1"].audio[: len(audio) - shift], audio[: len(audio) - shift])
+    n = len(audio) - shift
+    assert np.corrcoef(clips["w1"].audio[:n], audio[:n])[0, 1] > 0.999  # moved back (and cleaned again)
     assert clips["w0"].speaker == clips["w1"].speaker == "quiet" and clips["w2"].speaker == "w2"
     assert clips["w2"].split == "dev" and clips["w0"].split == "train"
     # only the captured channels carry a loss, weighted by confidence, and none where no face was found
@@ -99,14 +100,14 @@ def test_offsets_are_undone_and_flagged_clips_left_out(labelled):
 
 
 def _late_by(audio: np.ndarray, original: np.ndarray) -> int:
-    """How many frames late ``audio`` still is against ``original`` (exact sample match)."""
+    """How many frames late ``audio`` still is against ``original`` (the shift that matches it)."""
     for frames in range(-8, 9):
         shift = round(abs(frames) * 16000 / 30)
         a, b = (audio[shift:], original) if frames >= 0 else (audio, original[shift:])
         n = min(len(a), len(b)) - 16000 // 3
-        if np.array_equal(a[:n], b[:n]):
+        if np.corrcoef(a[:n], b[:n])[0, 1] > 0.999:
             return frames
-    raise AssertionError("no exact shift")
+    raise AssertionError("no shift matches")
 
 
 def test_a_pooled_offset_moves_every_clip_of_the_folder_alike(labelled):
