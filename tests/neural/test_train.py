@@ -136,15 +136,15 @@ def test_an_interrupted_run_resumes_to_the_same_weights(dataset, tmp_path):
         train(load_train_config(tiny, {**base, "out": str(tmp_path / "a.pt")}), log=lambda _: None)
     )
 
-    class Stop(Exception):
+    class StopError(Exception):
         pass
 
     def stop_after_first_save(line: str) -> None:
         if line.startswith("step 3/6"):
-            raise Stop  # the run dies right after its first checkpoint
+            raise StopError  # the run dies right after its first checkpoint
 
     cfg = load_train_config(tiny, {**base, "out": str(tmp_path / "b.pt")})
-    with pytest.raises(Stop):
+    with pytest.raises(StopError):
         train(cfg, log=stop_after_first_save)
     assert (tmp_path / "b.pt.resume").is_file()
     logs = []
