@@ -283,6 +283,7 @@ class TrainOptimConfig(_Strict):
     seed: int
     threads: int = Field(ge=0)  # 0: torch's default
     eval_every: int = Field(ge=1)
+    eval_clips: int = Field(0, ge=0)  # held-out synthetic utterances evaluated (evenly spread); 0: all
     # Channels trained with binary cross-entropy instead of L1: sparse events such as lipSeal
     # (on in 5 % of frames), whose L1 optimum, the median, is 0 wherever the network is unsure.
     event_channels: list[str] = []
