@@ -1,7 +1,7 @@
 """Lip-sync figures on the development split of configs/train_real.yaml, GRID and non-GRID apart.
 
-The clips the recipe holds out (its `dev` lists: seven GRID speaker-1 clips, three of them those
-of ../shared/data/video/grid, and five people of ../shared/data/av/diverse) are rendered end to
+The three GRID speaker-1 clips of ../shared/data/video/grid and the clips the recipe holds out
+(its `dev` lists: four more GRID clips, and five people of ../shared/data/av/diverse) are rendered end to
 end from their audio by ``avatar eval lipsync``: the path under test (--lipsync, default neural,
 or --model), the phonetic path from audio alone, the phonetic path with the transcript (GRID
 only: the other clips have none) and the loudness envelope. Prints, per group, the mean r at lag
@@ -26,16 +26,18 @@ SHARED = ROOT / "../shared/data"
 
 
 def _clips(recipe: Path) -> dict[str, list[Path]]:
-    """Group -> dev videos: GRID from video/grid where it has them, else from av/grid_s1."""
-    groups: dict[str, list[Path]] = {"grid": [], "non-grid": []}
+    """Group -> dev videos: the three of video/grid, the recipe's other GRID ones, its other people."""
+    groups: dict[str, list[Path]] = {
+        "grid": sorted((SHARED / "video" / "grid").glob("*.mpg")),
+        "non-grid": [],
+    }
     for source in load_train_config(recipe, {}).data.real:
         folder = Path(source.dir).name
         for name in source.dev:
-            if folder == "grid_s1":
-                old = SHARED / "video" / "grid" / f"{name}.mpg"
-                groups["grid"].append(old if old.is_file() else SHARED / "av" / "grid_s1" / f"{name}.mp4")
-            else:
+            if folder != "grid_s1":
                 groups["non-grid"].append(SHARED / "av" / folder / f"{name}.mp4")
+            elif not (SHARED / "video" / "grid" / f"{name}.mpg").is_file():  # bbaf2n is in both
+                groups["grid"].append(SHARED / "av" / "grid_s1" / f"{name}.mp4")
     return groups
 
 
