@@ -280,6 +280,7 @@ class TrainOptimConfig(_Strict):
     warmup_steps: int = Field(ge=0)
     phone_loss_weight: float = Field(ge=0.0)
     velocity_loss_weight: float = Field(ge=0.0)
+    shape_loss_weight: float = Field(0.0, ge=0.0)  # L1 on the mouth's aperture and width (real_clips)
     seed: int
     threads: int = Field(ge=0)  # 0: torch's default
     eval_every: int = Field(ge=1)

@@ -45,7 +45,7 @@ Checkpoint = str | os.PathLike | None  # a checkpoint file; None: the shipped we
 
 # kind -> (file in avatar/assets, the SHA-256 it must match)
 SHIPPED = {
-    "lipsync": ("lipsync.pt", "5e2ce4a8e9b74284b521bccfe9ada054d84150ec3d746b79e78b8b4826a1c417"),
+    "lipsync": ("lipsync.pt", "57e2af672bcccac35bc827828fb7ead01d2d4d356df26fa5b0b5eb43933ba627"),
     "motion": ("motion.pt", "294f8d10c852e607e2e0c17235812d1a6fc21841822ef0f72f1043ee3503abbe"),
 }
 

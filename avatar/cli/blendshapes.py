@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> None:
     resolve_device(cfg.inference.device)
     output = check_output_path(args.output)  # fail before the work, not after
     source = expression_source(cfg.inference.lipsync, cfg, args.model)
-    audio, text = speech(args)
+    audio, text = speech(args, cfg.inference.lipsync)
 
     duration = audio_duration(audio)
     progress = Progress(enabled=not args.quiet and duration >= PROGRESS_MIN_S)

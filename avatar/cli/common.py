@@ -87,7 +87,9 @@ def add_speech_args(parser: argparse.ArgumentParser) -> None:
         "(default: the built-in sample clip, with its transcript)",
     )
     text = parser.add_mutually_exclusive_group()
-    text.add_argument("--text", metavar="TEXT", help="transcript of the audio (improves timing)")
+    text.add_argument(
+        "--text", metavar="TEXT", help="transcript of the audio (--lipsync phonetic: improves timing)"
+    )
     text.add_argument("--text-file", metavar="FILE", help="read the transcript from a UTF-8 text file")
     add_lipsync_args(parser)
 
@@ -264,11 +266,14 @@ def read_text(args: argparse.Namespace) -> str | None:
     return text
 
 
-def speech(args: argparse.Namespace) -> tuple[Path, str | None]:
-    """The audio file and transcript to use (the built-in sample when --audio is left out)."""
+def speech(args: argparse.Namespace, lipsync: str = "phonetic") -> tuple[Path, str | None]:
+    """The audio file and transcript to use (the built-in sample when --audio is left out); a note
+    when a transcript was given to a ``lipsync`` that hears the audio only."""
     from ..pipeline import sample_clip
 
     text = read_text(args)
+    if text is not None and lipsync == "neural":
+        log.info("the neural lip-sync hears the audio only: --text is for --lipsync phonetic")
     if args.audio is not None:
         return Path(args.audio), text
     audio, sample_text = sample_clip()

@@ -103,7 +103,7 @@ def _speak(args: argparse.Namespace, cfg: Config, output: Path, curves: Path | N
     from ..pipeline import expression_source
 
     source = expression_source(cfg.inference.lipsync, cfg, args.model)
-    audio, text = speech(args)
+    audio, text = speech(args, cfg.inference.lipsync)
     audio_duration(audio)  # a missing or unreadable file fails here, before any avatar work
     avatar = _portrait(args)
     show = not args.quiet

@@ -55,9 +55,29 @@ class RealClip:
     source: str  # the labelled folder it came from
     speaker: str
     split: str  # "train" or "dev"
+    offset_frames: int  # how late its sound was (undone in ``audio``)
     audio: np.ndarray
     targets: np.ndarray
     weights: np.ndarray
+
+
+def mouth_shape_weights() -> np.ndarray:
+    """(64, 2) how much a unit of each channel opens the inner lips and widens the mouth on the
+    built-in avatar, in eye distances (the renderer's own field at landmarks 13/14 and 61/291).
+
+    The aperture people see is a small difference of large moves (jawOpen opens the lips by 0.30
+    eye distances, mouthClose shuts them by 0.29): channels learnt one by one can each be close
+    and their sum still wrong, so the loss also compares these two sums (``shape_loss_weight``).
+    """
+    from ..portrait import default_avatar
+    from ..portrait.facemesh import LOWER_LIP_INNER, MOUTH_CORNERS, UPPER_LIP_INNER, eye_distance
+    from ..render.deformers import expression_basis
+
+    lm = np.asarray(default_avatar().landmarks, np.float64)
+    basis = expression_basis(lm) / eye_distance(lm)  # (64, 478, 2)
+    gap = basis[:, LOWER_LIP_INNER, 1] - basis[:, UPPER_LIP_INNER, 1]
+    width = basis[:, MOUTH_CORNERS[1], 0] - basis[:, MOUTH_CORNERS[0], 0]
+    return np.stack([gap, width], axis=1).astype(np.float32)
 
 
 def speaker_of(name: str, source: RealSourceConfig) -> str:
@@ -103,11 +123,8 @@ def load_source(source: RealSourceConfig) -> list[RealClip]:
             weight = data["confidence"].astype(np.float32) * data["face_found"].astype(np.float32)
         weights = np.zeros((len(expression), EXPRESSION_DIM), np.float32)
         weights[:, list(SUPERVISED)] = weight[:, None]
-        clips.append(
-            RealClip(
-                row["name"], source.dir, person, "dev" if in_dev else "train", audio, expression, weights
-            )
-        )
+        split = "dev" if in_dev else "train"
+        clips.append(RealClip(row["name"], source.dir, person, split, offset, audio, expression, weights))
     return clips
 
 

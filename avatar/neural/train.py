@@ -4,7 +4,8 @@ Synthetic targets are the phonetic animator's 64-d curves at 30 fps and phone la
 both made by ``avatar data synth``; real targets are real faces captured by ``avatar data
 capture`` (``data.real``, real_clips.py), mixed into every batch at ``data.real_share``. Loss:
 L1 on the speech channels of the expression (on real clips only the channels capture measures,
-weighted by its confidence), L1 on their frame-to-frame change, and cross-entropy on the phones
+weighted by its confidence), L1 on their frame-to-frame change, L1 on the mouth's aperture and
+width that the channels add up to (``shape_loss_weight``), and cross-entropy on the phones
 (synthetic only: real speech has no phone labels). Reproducible for a seed on the CPU.
 """
 
@@ -31,7 +32,7 @@ from ..lipsync.visemes import ANIMATED_CHANNELS
 from ..models import lipsync_net, save_checkpoint
 from .expression_model import ExpressionDims
 from .model import LipSyncDims, LipSyncNet, infer
-from .real_clips import RealClip, load_real
+from .real_clips import RealClip, load_real, mouth_shape_weights
 from .speech_encoder import SpeechEncoderDims
 
 PERIOD = 3  # video frames per 1600 samples = 5 encoder frames: crops start on these boundaries
@@ -117,6 +118,8 @@ def loss_fn(
     phone_weight: float,
     velocity_weight: float,
     event_channels: list[str] | None = None,
+    shape: torch.Tensor | None = None,
+    shape_weight: float = 0.0,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     audio, phones, targets, weights = batch
     logits, phone_logits = model(audio)
@@ -138,6 +141,12 @@ def loss_fn(
     )
     total = l1 + velocity_weight * velocity + phone_weight * ce
     parts = {"l1": l1.item(), "velocity": velocity.item(), "phone_ce": ce.item()}
+    if shape is not None and shape_weight > 0:  # aperture and width: sums of channels (real_clips)
+        seen = weight[..., CHANNEL_INDEX["jawOpen"], None]  # (B, T, 1) frames the mouth is known on
+        error = ((pred - targets) @ shape).abs()  # (B, T, 2) in eye distances
+        shape_l1 = (error * seen).sum() / (2 * seen.sum()).clamp_min(1.0)
+        total = total + shape_weight * shape_l1
+        parts["shape"] = shape_l1.item()
     if event_channels:  # the mean, not the median: lipSeal comes out as P(lips sealed)
         ev = weights * events
         bce = F.binary_cross_entropy_with_logits(logits[:, :n], targets, reduction="none")
@@ -176,7 +185,9 @@ def build_model(cfg: TrainConfig) -> LipSyncNet:
     return LipSyncNet(dims)
 
 
-def _real_sets(cfg: TrainConfig) -> tuple[list[Utterance], list[Utterance], np.ndarray, dict]:
+def _real_sets(
+    cfg: TrainConfig, log: Callable[[str], None]
+) -> tuple[list[Utterance], list[Utterance], np.ndarray, dict]:
     """Real training and dev utterances, the sampling probability of each training one (each
     source's ``weight`` shared by its clips in proportion to their length), and the per-person
     scales applied to their targets."""
@@ -191,6 +202,12 @@ def _real_sets(cfg: TrainConfig) -> tuple[list[Utterance], list[Utterance], np.n
         seconds = np.array([len(c.audio) for c in kept], np.float64)
         train_set += [_real(c) for c in kept]
         p += list(source.weight * seconds / seconds.sum()) if kept else []
+        offsets = sorted({c.offset_frames for c in own})
+        log(
+            f"{source.dir}: {len(kept)} clips to train on ({seconds.sum() / SAMPLE_RATE / 60:.1f} min), "
+            f"{len(own) - len(kept)} held out, {len({c.speaker for c in kept})} people; "
+            + (f"pooled offset {offsets[0]:+d} frames" if source.pooled_offset else f"offsets {offsets}")
+        )
     if cfg.data.real_share > 0 and not train_set:
         raise AvatarError("data.real: every usable real clip is in the dev split")
     p = np.asarray(p, np.float64)
@@ -211,11 +228,9 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         val_set = [val_set[i] for i in np.linspace(0, len(val_set) - 1, o.eval_clips).round().astype(int)]
     if not train_set:
         raise AvatarError(f"{cfg.data.dir} has no utterances in the 'train' split")
-    real_train, real_dev, real_p, scales = _real_sets(cfg)
+    real_train, real_dev, real_p, scales = _real_sets(cfg, log)
+    shape = torch.from_numpy(mouth_shape_weights()) if o.shape_loss_weight > 0 else None
     n_real = round(o.batch_size * cfg.data.real_share) if real_train else 0
-    if real_train:
-        minutes = sum(len(u.audio) for u in real_train) / SAMPLE_RATE / 60
-        log(f"real clips: {len(real_train)} to train on ({minutes:.1f} min), {len(real_dev)} held out")
     model = build_model(cfg)
     if cfg.init:
         # The look-ahead and context live in attention masks, not weights: a checkpoint
@@ -245,7 +260,15 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         batch = _batch([_crop(u, cfg.data.crop_s, rng) for u in picks])
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
-        loss, parts = loss_fn(model, batch, o.phone_loss_weight, o.velocity_loss_weight, o.event_channels)
+        loss, parts = loss_fn(
+            model,
+            batch,
+            o.phone_loss_weight,
+            o.velocity_loss_weight,
+            o.event_channels,
+            shape,
+            o.shape_loss_weight,
+        )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -17,7 +17,7 @@ from avatar.errors import AvatarError
 from avatar.expression.channels import CHANNEL_INDEX
 from avatar.lipsync import PhoneticLipSync
 from avatar.models import read_checkpoint
-from avatar.neural.real_clips import SUPERVISED, family_amounts, load_real, load_source
+from avatar.neural.real_clips import SUPERVISED, family_amounts, load_real, load_source, mouth_shape_weights
 from avatar.neural.train import train
 from avatar.pipeline import prepare_audio
 
@@ -149,11 +149,24 @@ def test_the_tiny_recipe_mixes_real_clips_in(labelled, tmp_path):
     real = json.dumps([s.model_dump() for s in _sources(studio, wild)])
     cfg = load_train_config(
         ROOT / "configs" / "train_tiny.yaml",
-        {"data.dir": str(synth), "data.real": real, "data.real_share": "0.5", "out": str(tmp_path / "t.pt")},
+        {
+            "data.dir": str(synth),
+            "data.real": real,
+            "data.real_share": "0.5",
+            "optim.shape_loss_weight": "5.0",
+            "out": str(tmp_path / "t.pt"),
+        },
     )
     logs = []
     meta = read_checkpoint("lipsync", train(cfg, log=logs.append))
-    assert logs[0].startswith("real clips: 4 to train on") and "2 held out" in logs[0]
+    assert (
+        logs[0].startswith(f"{studio}: 2 clips to train on")
+        and "1 held out, 1 people; pooled offset" in logs[0]
+    )
+    assert (
+        logs[1].startswith(f"{wild}: 2 clips to train on")
+        and "1 held out, 1 people; offsets [0, 1]" in logs[1]
+    )
     assert np.isfinite(meta["metrics"]["real_jaw_r"]) and "quiet" in meta["train"]["real_scales"]
 
 
@@ -169,3 +182,10 @@ def _synthetic_folder(folder: Path, labelled) -> None:
         np.savez(folder / "labels" / f"{clip.name}.npz", phones50=phones, targets30=clip.targets)
         lines.append(json.dumps({"id": clip.name, "split": "val" if k == 0 else "train"}))
     (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def test_the_mouth_shape_weights_open_with_the_jaw_and_widen_with_a_stretch():
+    weights = mouth_shape_weights()
+    gap, width = weights[:, 0], weights[:, 1]
+    assert gap[JAW] > 0.1 and gap[CHANNEL_INDEX["mouthClose"]] < -0.1  # the lips part and shut
+    assert width[CHANNEL_INDEX["mouthStretchLeft"]] > 0 > width[CHANNEL_INDEX["mouthPucker"]]
