@@ -159,6 +159,16 @@ def test_neural_lipsync_uses_the_shipped_weights(tmp_path, capsys):
     assert jaw[: int(0.7 * 30)].max() < 0.1 and jaw.max() > 0.2  # shut before the speech, open in it
 
 
+def test_a_transcript_given_to_the_neural_lipsync_gets_a_note(tmp_path, capsys):
+    out = tmp_path / "o.json"
+    argv = ["blendshapes", "--audio", BILABIAL, "--text", "bob", "-o", out, "--lipsync", "neural"]
+    code, err = run(capsys, *argv)
+    assert code == 0, err
+    assert "avatar: the neural lip-sync hears the audio only: --text is for --lipsync phonetic" in err
+    code, err = run(capsys, *argv[:-2], "--lipsync", "phonetic")
+    assert code == 0 and "hears the audio only" not in err
+
+
 def test_neural_lipsync_with_a_checkpoint(tmp_path, capsys):
     from avatar.models import save_checkpoint
     from avatar.neural.expression_model import ExpressionDims
