@@ -45,7 +45,7 @@ Checkpoint = str | os.PathLike | None  # a checkpoint file; None: the shipped we
 
 # kind -> (file in avatar/assets, the SHA-256 it must match)
 SHIPPED = {
-    "lipsync": ("lipsync.pt", "57e2af672bcccac35bc827828fb7ead01d2d4d356df26fa5b0b5eb43933ba627"),
+    "lipsync": ("lipsync.pt", "effab5e9619609f2fb23cb1bb9bf6133a811ae1b931a9fc512118c6df0fc06fd"),
     "motion": ("motion.pt", "294f8d10c852e607e2e0c17235812d1a6fc21841822ef0f72f1043ee3503abbe"),
 }
 
