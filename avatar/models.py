@@ -12,10 +12,12 @@ Model card: the shipped weights (``avatar/assets``).
 
 - lipsync.pt: ``avatar data synth --hours 6 --out data/synth --seed 0`` (7.5 min), then
   ``avatar train --config configs/train.yaml`` (stage 1: 3000 steps with a 182 ms look-ahead,
-  67 min on 2 cores) and ``avatar train --config configs/train_finetune.yaml`` (stage 2: 1000
-  steps more at a 75 ms look-ahead, 24 min), stored as float16 (9.9 MB). One set of weights for
-  offline use and live streams; it runs at 30 fps (``dims.expression.fps``). Held-out voices:
-  jawOpen r 0.850 (stage 1: 0.866). See README for how it compares with the phonetic path.
+  67 min on 2 cores), ``avatar train --config configs/train_finetune.yaml`` (stage 2: 1000 steps
+  more at a 75 ms look-ahead, 24 min), ``avatar data capture`` on ../shared/data/av/grid_s1 and
+  diverse (about 37 min), and ``avatar train --config configs/train_real.yaml`` (stage 3: 1500
+  steps with real faces, 28 min); stored as float16 (9.9 MB). One set of weights for offline use
+  and live streams; it runs at 30 fps (``dims.expression.fps``). Data, licences, the
+  development split and figures: the README's model card.
 - motion.pt: ``avatar train-motion --config configs/train_motion.yaml`` on the same data
   (2.5 min, 0.3 MB).
 """

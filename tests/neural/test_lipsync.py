@@ -47,7 +47,7 @@ def test_curves_at_another_fps_are_the_30_fps_ones_at_the_same_times(speech, net
     assert other.shape == want.shape
     assert np.abs(other[:, ANIMATED_CHANNELS] - want[:, ANIMATED_CHANNELS]).max() < 1e-5
     assert (
-        np.ptp(other[:, CHANNEL_INDEX["jawOpen"]]) > 0.3
+        np.ptp(other[:, CHANNEL_INDEX["jawOpen"]]) > 0.15
     )  # the mouth moves: not a flat track that would match anyway
 
 
