@@ -24,20 +24,15 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def _pooled(folder: Path, rows: list[dict]) -> tuple[int, float] | None:
-    """One offset for every clip of the folder: their lag curves averaged (one speaker and studio)."""
-    from avatar.eval.sync import best_lag, lag_curve, loudness, mouth_opening
+    """One offset for every clip of the folder (one speaker and studio): sync.pooled_offset."""
+    from avatar.eval.sync import pooled_offset
 
-    curves = []
-    for r in rows:
-        with np.load(folder / r["npz"]) as data:
-            mouth = mouth_opening(data["expression"], data["face_found"])
-            lags, rs = lag_curve(mouth, loudness(data["audio"], len(mouth)))
-        curves.append(rs)
-    if not curves:
-        return None
-    mean = np.nanmean(curves, axis=0)
-    best = best_lag(lags, mean)
-    return int(lags[best]), float(mean[best])
+    def labels():
+        for r in rows:
+            with np.load(folder / r["npz"]) as data:
+                yield data["expression"], data["face_found"], data["audio"]
+
+    return pooled_offset(labels())
 
 
 def summarize(folder: Path, sync_z: dict[str, float]) -> None:

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..portrait.facemesh import eye_distance, eyes_open, inner_lip_gap
+from ..portrait.facemesh import eye_distance, eyes_open, inner_lip_gap, mouth_width
 from ..render import topology as topo
 
-MOUTH_CORNERS = (61, 291)
 WIDTH_TOLERANCE = 0.04  # a relaxed mouth is within 4 % of the clip's typical width
 # Lip movement per frame weighs three times an inner-lip gap: a speech closure on its way between
 # sounds can be 0.01 eye distances tighter than rest, and it moves 0.01 a frame doing so.
 STILLNESS = 3.0
 LIPS = list(topo.LIPS_UPPER_OUTER + topo.LIPS_LOWER_OUTER + topo.LIPS_UPPER_INNER + topo.LIPS_LOWER_INNER)
-
-
-def mouth_width(lm: np.ndarray) -> float:
-    """Distance between the mouth corners over the outer-eye distance."""
-    a, b = MOUTH_CORNERS
-    return float(np.linalg.norm(lm[a, :2] - lm[b, :2])) / max(eye_distance(lm), 1e-6)
 
 
 def lip_speed(faces: list[np.ndarray | None], i: int) -> float:

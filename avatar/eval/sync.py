@@ -12,6 +12,7 @@ all: a still or silent face has none.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,6 +146,21 @@ def lag_curve(mouth: np.ndarray, level: np.ndarray, max_lag: int = MAX_LAG) -> t
     if searched >= MIN_LAG and len(b) == len(a):
         rs[max_lag - searched : max_lag + searched + 1] = _lag_curve(a, b, searched)[1]
     return lags, rs
+
+
+def pooled_offset(clips: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[int, float] | None:
+    """One offset for clips recorded alike, from their (expression, face_found, audio) labels: the
+    lag of best mean correlation over all of them, and that mean r; None without clips."""
+    curves = []
+    for expression, found, audio in clips:
+        mouth = mouth_opening(expression, found)
+        lags, rs = lag_curve(mouth, loudness(audio, len(mouth)))
+        curves.append(rs)
+    if not curves:
+        return None
+    mean = np.nanmean(curves, axis=0)
+    best = best_lag(lags, mean)
+    return int(lags[best]), float(mean[best])
 
 
 def best_lag(lags: np.ndarray, rs: np.ndarray) -> int:

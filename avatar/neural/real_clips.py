@@ -40,11 +40,13 @@ SCALED = {  # person-normalised families: each family's amount is rescaled as on
     "rounding": ("mouthFunnel", "mouthPucker"),
 }
 CONTACT = ("mouthClose", "mouthPressLeft", "mouthPressRight", "lipSeal")  # closures: not rescaled
+FAMILY_COLUMNS = tuple([CHANNEL_INDEX[c] for c in family] for family in SCALED.values())
 SUPERVISED = tuple(CHANNEL_INDEX[n] for n in (*(c for f in SCALED.values() for c in f), *CONTACT))
 AMOUNT_PERCENTILE = 90  # a person's amount of a family: this percentile of its mean, face frames
 SCALE_RANGE = (0.5, 2.0)  # a person is rescaled by at most this much either way
 MIN_AMOUNT = 0.02  # a family this person barely moves is left as it is (nothing to measure)
 MIN_CONFIDENCE = 0.3  # frames under this count in no person's amount
+LABEL_KEYS = ("audio", "expression", "face_found", "confidence", "offset_frames")  # what training reads
 
 
 @dataclass
@@ -107,39 +109,31 @@ def load_source(source: RealSourceConfig) -> list[RealClip]:
     # while the pooled curve peaks at 0.
     ignored = {"offset", "weak_sync"} if source.pooled_offset else set()
     usable = [r for r in rows if not set(r.get("flags", [])) - ignored]
-    pooled = _pooled_offset(folder, usable) if source.pooled_offset else None
+    arrays = []
+    for row in usable:
+        with np.load(folder / row["npz"], allow_pickle=False) as data:
+            arrays.append({k: data[k] for k in LABEL_KEYS})
+    pooled = None
+    if source.pooled_offset:
+        found = sync.pooled_offset((a["expression"], a["face_found"], a["audio"]) for a in arrays)
+        pooled = found[0] if found else 0
     dev_people = {speaker_of(n, source) for n in source.dev}
     clips = []
-    for row in usable:
+    for row, data in zip(usable, arrays, strict=True):
         person = speaker_of(row["name"], source)
         in_dev = row["name"] in source.dev
         if (person in dev_people) != in_dev and not source.speaker:
             raise AvatarError(f"{folder}: {person} is in both the dev split and training ({row['name']})")
-        with np.load(folder / row["npz"], allow_pickle=False) as data:
-            offset = pooled if pooled is not None else int(data["offset_frames"])
-            # cleaned as the pipeline cleans what it hears (avatar.pipeline.prepare_audio)
-            audio = clean_audio(sync.aligned_audio(data["audio"].astype(np.float32), offset))
-            expression = data["expression"].astype(np.float32)
-            weight = data["confidence"].astype(np.float32) * data["face_found"].astype(np.float32)
+        offset = pooled if pooled is not None else int(data["offset_frames"])
+        # cleaned as the pipeline cleans what it hears (avatar.pipeline.prepare_audio)
+        audio = clean_audio(sync.aligned_audio(data["audio"].astype(np.float32), offset))
+        expression = data["expression"].astype(np.float32)
+        weight = data["confidence"].astype(np.float32) * data["face_found"].astype(np.float32)
         weights = np.zeros((len(expression), EXPRESSION_DIM), np.float32)
         weights[:, list(SUPERVISED)] = weight[:, None]
         split = "dev" if in_dev else "train"
         clips.append(RealClip(row["name"], source.dir, person, split, offset, audio, expression, weights))
     return clips
-
-
-def _pooled_offset(folder: Path, rows: list[dict]) -> int:
-    """One offset for every clip: the lag of best mean correlation (short clips peak noisily alone)."""
-    curves = []
-    for r in rows:
-        with np.load(folder / r["npz"], allow_pickle=False) as data:
-            mouth = sync.mouth_opening(data["expression"], data["face_found"])
-            lags, rs = sync.lag_curve(mouth, sync.loudness(data["audio"], len(mouth)))
-        curves.append(rs)
-    if not curves:
-        return 0
-    mean = np.nanmean(curves, axis=0)
-    return int(lags[sync.best_lag(lags, mean)])
 
 
 def family_amounts(clips: Iterable[RealClip]) -> dict[str, np.ndarray]:
@@ -150,8 +144,7 @@ def family_amounts(clips: Iterable[RealClip]) -> dict[str, np.ndarray]:
     out = {}
     for person, own in by_person.items():
         amounts = []
-        for family in SCALED.values():
-            cols = [CHANNEL_INDEX[c] for c in family]
+        for cols in FAMILY_COLUMNS:
             values = np.concatenate(
                 [c.targets[c.weights[:, cols[0]] >= MIN_CONFIDENCE][:, cols].mean(axis=1) for c in own]
             )
@@ -173,8 +166,7 @@ def normalise(clips: list[RealClip]) -> dict[str, list[float]]:
         scale = np.where(amount >= MIN_AMOUNT, reference / np.maximum(amount, MIN_AMOUNT), 1.0)
         scales[person] = np.clip(np.nan_to_num(scale, nan=1.0), *SCALE_RANGE)
     for clip in clips:
-        for k, family in enumerate(SCALED.values()):
-            cols = [CHANNEL_INDEX[c] for c in family]
+        for k, cols in enumerate(FAMILY_COLUMNS):
             clip.targets[:, cols] = np.clip(clip.targets[:, cols] * scales[clip.speaker][k], 0.0, 1.0)
     return {p: [round(float(v), 3) for v in s] for p, s in sorted(scales.items())}
 

@@ -33,7 +33,7 @@ from ..models import lipsync_net, save_checkpoint
 from .expression_model import ExpressionDims
 from .model import LipSyncDims, LipSyncNet, infer
 from .real_clips import RealClip, load_real, mouth_shape_weights
-from .speech_encoder import SpeechEncoderDims
+from .speech_encoder import FRAME_RATE, SpeechEncoderDims
 
 PERIOD = 3  # video frames per 1600 samples = 5 encoder frames: crops start on these boundaries
 PERIOD_SAMPLES = 1600
@@ -68,7 +68,7 @@ def load_utterance(folder: Path, entry: dict) -> Utterance:
 
 
 def _real(clip: RealClip) -> Utterance:
-    phones = np.full(len(clip.audio) // 320, IGNORE, np.int64)  # no phone labels for real speech
+    phones = np.full(len(clip.audio) * FRAME_RATE // SAMPLE_RATE, IGNORE, np.int64)  # real speech: no phones
     return Utterance(clip.name, clip.split, clip.audio, phones, clip.targets, clip.weights)
 
 
