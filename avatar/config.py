@@ -263,6 +263,9 @@ class RealSourceConfig(_Strict):
     groups: dict[str, list[str]] = {}  # person -> clips: the same person in several clips
     dev: list[str] = []  # clips held out of training (whole people, checked)
     pooled_offset: bool = False  # one audio/video offset for the folder (one recording set-up)
+    # each person's share of the folder's crops goes as (their seconds) ** person_balance: 1 by
+    # length, 0 every person alike, between: two long clips do not drown a dozen short ones
+    person_balance: float = Field(1.0, ge=0.0, le=1.0)
 
 
 class TrainDataConfig(_Strict):
@@ -270,6 +273,9 @@ class TrainDataConfig(_Strict):
     crop_s: float = Field(gt=0.5, le=60.0)  # training windows; whole utterances are used if shorter
     real: list[RealSourceConfig] = []  # real talking faces (captured targets) beside the synthetic data
     real_share: float = Field(0.0, ge=0.0, le=1.0)  # share of each batch's crops taken from them
+    # share of the real crops heard through a random room and recording chain (data/augment.py):
+    # GRID is one dry studio, and the people it must follow speak in rooms, over phones, in noise
+    real_augment: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class TrainOptimConfig(_Strict):

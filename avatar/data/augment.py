@@ -72,6 +72,23 @@ def augment(audio: np.ndarray, phones: list[Phone], rng: np.random.Generator, ba
     audio, phones, inserts = _timeline(audio, phones, rng, speech_rms, params)
     speech = speech_mask(phones, len(audio))
 
+    audio = recording_chain(audio, speech, rng, params, babble)
+    return Augmented(audio, phones, inserts, params)
+
+
+def recording_chain(
+    audio: np.ndarray,
+    speech: np.ndarray,
+    rng: np.random.Generator,
+    params: dict,
+    babble: Babble | None = None,
+) -> np.ndarray:
+    """What a room and a recording chain do to ``audio``: reverberation, EQ, background noise
+    (at an SNR over the ``speech`` samples; babble only where ``babble`` is given), clipping and
+    gain, each drawn from ``rng``; the settings land in ``params``. Timing is unchanged, so the
+    labels still fit (also used on real clips in training: neural/train.py).
+    """
+    kinds = NOISE_KINDS if babble is not None else tuple(k for k in NOISE_KINDS if k != "babble")
     params["reverb"] = None
     if rng.random() < REVERB_SHARE:
         rt60, drr = _u(rng, RT60_S), _u(rng, DRR_DB, 1)
@@ -92,10 +109,12 @@ def augment(audio: np.ndarray, phones: list[Phone], rng: np.random.Generator, ba
 
     params["noise"] = None
     if rng.random() < NOISE_SHARE:
-        kind = NOISE_KINDS[int(rng.integers(len(NOISE_KINDS)))]
+        kind = kinds[int(rng.integers(len(kinds)))]
         snr = _u(rng, SNR_DB, 1)
         noise = (
-            babble(len(audio), rng) if kind == "babble" else nonspeech.coloured_noise(len(audio), kind, rng)
+            babble(len(audio), rng)
+            if babble is not None and kind == "babble"
+            else nonspeech.coloured_noise(len(audio), kind, rng)
         )
         audio = effects.add_noise(audio, noise, snr, speech)
         params["noise"] = {"kind": kind, "snr_db": snr}
@@ -106,7 +125,7 @@ def augment(audio: np.ndarray, phones: list[Phone], rng: np.random.Generator, ba
         audio = effects.hard_clip(audio, params["clip_db"])
     audio, gain = effects.apply_gain(audio, _u(rng, GAIN_DB, 1))
     params["gain_db"] = round(gain, 2)
-    return Augmented(audio, phones, inserts, params)
+    return audio
 
 
 def _timeline(

@@ -23,8 +23,9 @@ import soundfile as sf
 import torch
 import torch.nn.functional as F
 
-from ..audio import SAMPLE_RATE
+from ..audio import SAMPLE_RATE, clean_audio
 from ..config import TrainConfig
+from ..data.augment import recording_chain
 from ..errors import AvatarError
 from ..eval.metrics import pearson
 from ..expression.channels import CHANNEL_INDEX
@@ -95,6 +96,14 @@ def _crop(u: Utterance, crop_s: float, rng: np.random.Generator) -> Crop:
     phones = u.phones[start * 5 : (start + n) * 5]
     frames = slice(start * PERIOD, (start + n) * PERIOD)
     return audio, phones, u.targets[frames], u.weights[frames]
+
+
+def _recorded(crop: Crop, rng: np.random.Generator) -> Crop:
+    """A real crop as another room and microphone would have heard it, cleaned again as the
+    pipeline cleans what it hears; timing and labels unchanged."""
+    audio, *labels = crop
+    speech = np.ones(len(audio), bool)  # real clips carry no speech mask; their pauses are short
+    return (clean_audio(recording_chain(audio, speech, rng, {})), *labels)
 
 
 def _batch(items: list[Crop]) -> tuple[torch.Tensor, ...]:
@@ -185,11 +194,22 @@ def build_model(cfg: TrainConfig) -> LipSyncNet:
     return LipSyncNet(dims)
 
 
+def _person_balanced(clips: list[RealClip], exponent: float) -> np.ndarray:
+    """(clips,) sampling probabilities: each person's share goes as their seconds ** exponent,
+    shared among their clips by length."""
+    seconds = np.array([len(c.audio) for c in clips], np.float64)
+    people = [c.speaker for c in clips]
+    own = {p: sum(s for s, q in zip(seconds, people, strict=True) if q == p) for p in set(people)}
+    total = sum(v**exponent for v in own.values())
+    return np.array([own[p] ** exponent / total * s / own[p] for s, p in zip(seconds, people, strict=True)])
+
+
 def _real_sets(
     cfg: TrainConfig, log: Callable[[str], None]
 ) -> tuple[list[Utterance], list[Utterance], np.ndarray, dict]:
     """Real training and dev utterances, the sampling probability of each training one (each
-    source's ``weight`` shared by its clips in proportion to their length), and the per-person
+    source's ``weight`` shared by its people as ``person_balance`` says, and by each person's
+    clips in proportion to their length), and the per-person
     scales applied to their targets."""
     if not cfg.data.real:
         return [], [], np.zeros(0), {}
@@ -201,7 +221,7 @@ def _real_sets(
         dev_set += [_real(c) for c in own if c.split == "dev"]
         seconds = np.array([len(c.audio) for c in kept], np.float64)
         train_set += [_real(c) for c in kept]
-        p += list(source.weight * seconds / seconds.sum()) if kept else []
+        p += list(source.weight * _person_balanced(kept, source.person_balance)) if kept else []
         offsets = sorted({c.offset_frames for c in own})
         log(
             f"{source.dir}: {len(kept)} clips to train on ({seconds.sum() / SAMPLE_RATE / 60:.1f} min), "
@@ -257,7 +277,12 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
     for step in range(first, o.steps):
         picks = [train_set[i] for i in rng.integers(0, len(train_set), o.batch_size - n_real)]
         picks += [real_train[i] for i in rng.choice(len(real_train), n_real, p=real_p)] if n_real else []
-        batch = _batch([_crop(u, cfg.data.crop_s, rng) for u in picks])
+        crops = [_crop(u, cfg.data.crop_s, rng) for u in picks]
+        if cfg.data.real_augment > 0:  # drawn only when asked, so older recipes stay reproducible
+            for i in range(len(crops) - n_real, len(crops)):
+                if rng.random() < cfg.data.real_augment:
+                    crops[i] = _recorded(crops[i], rng)
+        batch = _batch(crops)
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
         loss, parts = loss_fn(

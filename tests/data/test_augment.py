@@ -7,6 +7,7 @@ import pytest
 
 from avatar.data import effects, nonspeech
 from avatar.data.augment import augment
+from avatar.data.augment import recording_chain as augment_recording
 from avatar.data.labels import PHONE_INDEX, phone_track, targets
 from avatar.data.timeline import speech_mask, splice
 from avatar.lipsync.phones import SILENCE, Phone, fill_silence
@@ -144,3 +145,18 @@ def test_non_speech_utterance_is_labelled_silence(tmp_path, cfg):
     labels = np.load(tmp_path / record["labels"])
     assert np.all(labels["phones50"] == PHONE_INDEX[SILENCE]) and not labels["targets30"].any()
     assert list(labels["seg_start"]) == [0] and list(labels["seg_end"]) == [record["samples"]]
+
+
+def test_the_recording_chain_alone_keeps_timing_and_draws_no_babble_unless_given():
+    rng = np.random.default_rng(3)
+    x = _speech_like(2.0, rng)
+    speech = np.ones(len(x), bool)
+    kinds = set()
+    for seed in range(40):
+        params: dict = {}
+        y = augment_recording(x, speech, np.random.default_rng(seed), params)
+        assert y.shape == x.shape and y.dtype == np.float32 and np.isfinite(y).all()
+        kinds.add((params["noise"] or {}).get("kind"))
+    assert "babble" not in kinds and {"white", "pink", "brown"} <= kinds
+    a, b = (augment_recording(x, speech, np.random.default_rng(7), {}) for _ in range(2))
+    assert np.array_equal(a, b)  # reproducible for a generator

@@ -153,6 +153,7 @@ def test_the_tiny_recipe_mixes_real_clips_in(labelled, tmp_path):
             "data.dir": str(synth),
             "data.real": real,
             "data.real_share": "0.5",
+            "data.real_augment": "0.5",
             "optim.shape_loss_weight": "5.0",
             "out": str(tmp_path / "t.pt"),
         },

@@ -14,7 +14,8 @@ from avatar.lipsync import animate_phones
 from avatar.lipsync.aligner import align
 from avatar.lipsync.phones import ARPABET, SILENCE
 from avatar.models import lipsync_net, read_checkpoint
-from avatar.neural.train import load_dataset, train
+from avatar.neural.real_clips import RealClip
+from avatar.neural.train import _person_balanced, load_dataset, train
 from avatar.pipeline import prepare_audio
 
 ROOT = Path(__file__).parents[2]
@@ -152,3 +153,16 @@ def test_an_interrupted_run_resumes_to_the_same_weights(dataset, tmp_path):
     assert logs[0].startswith("resuming from step 3") and not (tmp_path / "b.pt.resume").exists()
     for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+
+
+def test_person_balance_shares_crops_between_people_not_only_by_length():
+    def clip(name: str, person: str, seconds: float) -> RealClip:
+        return RealClip(name, "x", person, "train", 0, np.zeros(round(seconds * 16000)), None, None)
+
+    clips = [clip("a", "A", 64), clip("b", "B", 4), clip("c", "B", 12), clip("d", "C", 16)]
+    by_length, sqrt, alike = (_person_balanced(clips, e) for e in (1.0, 0.5, 0.0))
+    assert np.allclose(by_length, [64 / 96, 4 / 96, 12 / 96, 16 / 96])
+    assert np.allclose(alike, [1 / 3, 1 / 12, 1 / 4, 1 / 3])  # B's third split 1:3 by length
+    assert np.allclose(sqrt, np.array([8, 1, 3, 4]) / 16) and all(
+        np.isclose(p.sum(), 1) for p in (by_length, sqrt, alike)
+    )
