@@ -291,6 +291,9 @@ class TrainOptimConfig(_Strict):
     threads: int = Field(ge=0)  # 0: torch's default
     eval_every: int = Field(ge=1)
     eval_clips: int = Field(0, ge=0)  # held-out synthetic utterances evaluated (evenly spread); 0: all
+    # parts of the network left as ``init`` had them: fine-tuning on a few minutes of real faces
+    # can keep the speech encoder the hours of synthetic voices taught
+    frozen: list[Literal["encoder", "expression"]] = []
     # Channels trained with binary cross-entropy instead of L1: sparse events such as lipSeal
     # (on in 5 % of frames), whose L1 optimum, the median, is 0 wherever the network is unsure.
     event_channels: list[str] = []

@@ -260,7 +260,12 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         except RuntimeError as exc:  # layer sizes differ
             raise AvatarError(f"init: {cfg.init} does not fit the recipe's network: {exc}") from None
         log(f"starting from {cfg.init}")
-    opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=o.weight_decay)
+    for name in o.frozen:
+        getattr(model, name).requires_grad_(False)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    if not trained:
+        raise AvatarError("optim.frozen: nothing of the network is left to train")
+    opt = torch.optim.AdamW(trained, lr=o.lr, weight_decay=o.weight_decay)
 
     def lr_at(step: int) -> float:  # linear warm-up, then cosine to 10 %
         if step < o.warmup_steps:

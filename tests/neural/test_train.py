@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from avatar.config import load_config, load_train_config
 from avatar.errors import AvatarError, ConfigError
@@ -166,3 +167,18 @@ def test_person_balance_shares_crops_between_people_not_only_by_length():
     assert np.allclose(sqrt, np.array([8, 1, 3, 4]) / 16) and all(
         np.isclose(p.sum(), 1) for p in (by_length, sqrt, alike)
     )
+
+
+def test_a_frozen_encoder_keeps_the_init_weights_while_the_rest_learns(dataset, tmp_path):
+    tiny = ROOT / "configs" / "train_tiny.yaml"
+    base = {"data.dir": str(dataset), "optim.steps": 3, "optim.eval_every": 3}
+    start = train(load_train_config(tiny, {**base, "out": str(tmp_path / "a.pt")}), log=lambda _: None)
+    cfg = {**base, "out": str(tmp_path / "b.pt"), "init": str(start), "optim.frozen": "[encoder]"}
+    tuned, before = lipsync_net(train(load_train_config(tiny, cfg), log=lambda _: None)), lipsync_net(start)
+    for part, same in (("encoder", True), ("expression", False)):
+        a, b = getattr(before, part).state_dict(), getattr(tuned, part).state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a) == same, part
+    with pytest.raises(AvatarError, match="nothing of the network is left to train"):
+        train(load_train_config(tiny, {**cfg, "optim.frozen": "[encoder, expression]"}), log=lambda _: None)
+    with pytest.raises(ConfigError, match=r"optim\.frozen"):
+        load_train_config(tiny, {"optim.frozen": "[decoder]"})
