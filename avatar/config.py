@@ -13,14 +13,26 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .controls import Controls
 from .errors import ConfigError
 
 ENV_PREFIX = "AVATAR_"
+# A Redis URL (which may carry a password) set apart from the files: it picks the shared avatar store.
+REDIS_URL_ENV = "AVATAR_REDIS_URL"
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class _Strict(BaseModel):
@@ -108,6 +120,23 @@ class ServerConfig(_Strict):
     threads: int = Field(ge=0, le=256)
     max_streams: int = Field(ge=0, le=256)
     header_timeout_s: float = Field(gt=0.0, le=600.0)
+    avatar_store: Literal["local", "redis"]  # avatar/store: this machine's folder, or shared by replicas
+    redis_url: str
+    redis_timeout_s: float = Field(gt=0.0, le=60.0)
+    avatar_cache: int = Field(ge=0, le=1024)
+
+    @model_validator(mode="after")
+    def _redis_needs_a_url(self) -> ServerConfig:
+        if self.avatar_store == "redis" and not self.redis_url.startswith(REDIS_SCHEMES):
+            raise ValueError(
+                f"avatar_store: redis needs redis_url ({' or '.join(REDIS_SCHEMES)}...), "
+                f"or set {REDIS_URL_ENV}"
+            )
+        try:
+            urlsplit(self.redis_url).port  # noqa: B018 (read for the ValueError a bad port raises)
+        except ValueError as exc:
+            raise ValueError(f"redis_url: {exc}") from None
+        return self
 
 
 class InferenceConfig(_Strict):
@@ -175,6 +204,10 @@ def load_config(
             key = var[len(ENV_PREFIX) :].lower().replace("__", ".")
             if _section_of(raw, key, strict=False):
                 _apply(raw, key, value, source=f"environment variable {var}")
+    if env.get(REDIS_URL_ENV):  # set as it is, not parsed as YAML: a URL is no scalar to guess at
+        server = raw["inference"].get("server")
+        if isinstance(server, dict):
+            server.update(avatar_store="redis", redis_url=env[REDIS_URL_ENV])
     for key, value in (overrides or {}).items():
         _apply(raw, key, value, source="override")
     return _validated(raw)

@@ -82,3 +82,15 @@ def test_broken_yaml_is_a_config_error(tmp_path):
     shutil.copy(default_config_dir() / "inference.yaml", tmp_path / "inference.yaml")
     with pytest.raises(ConfigError, match=r"model\.yaml"):
         load_config(config_dir=tmp_path, env={})
+
+
+def test_the_avatar_store_is_local_unless_a_redis_url_is_given():
+    assert load_config(env={}).inference.server.avatar_store == "local"
+    server = load_config(env={"AVATAR_REDIS_URL": "redis://:pw@redis:6379/1"}).inference.server
+    assert (server.avatar_store, server.redis_url) == ("redis", "redis://:pw@redis:6379/1")
+    picked = load_config({"server.avatar_store": "redis", "server.redis_url": "redis://r:6379/0"}, env={})
+    assert picked.inference.server.redis_url == "redis://r:6379/0"
+    with pytest.raises(ConfigError, match=r"avatar_store: redis needs redis_url.*AVATAR_REDIS_URL"):
+        load_config({"server.avatar_store": "redis"}, env={})
+    with pytest.raises(ConfigError, match="redis_url: Port could not be cast"):
+        load_config({"server.avatar_store": "redis", "server.redis_url": "redis://r:port/0"}, env={})

@@ -88,11 +88,23 @@ def read_bundle(folder: Path, name: str) -> Avatar:
         landmarks = np.load(folder / LANDMARKS_FILE, allow_pickle=False)
     except (OSError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise AvatarError(f"avatar '{name}' is damaged ({exc.__class__.__name__}); enroll it again") from None
-    if meta.get("format") != FORMAT_VERSION:
+    check_format(meta, name)
+    return checked_avatar(name, image, landmarks, meta)
+
+
+def check_format(meta: dict[str, Any], name: str) -> None:
+    """AvatarError unless ``meta`` is of a bundle of this :data:`FORMAT_VERSION`."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+        found = meta.get("format") if isinstance(meta, dict) else None
         raise AvatarError(
-            f"avatar '{name}' was enrolled by another version (format {meta.get('format')}, "
+            f"avatar '{name}' was enrolled by another version (format {found}, "
             f"need {FORMAT_VERSION}); enroll it again"
         )
+
+
+def checked_avatar(name: str, image: np.ndarray, landmarks: np.ndarray, meta: dict[str, Any]) -> Avatar:
+    """The Avatar of a bundle read back from storage; AvatarError if its arrays are not the shapes
+    the renderer takes."""
     if image.shape != (CROP_SIZE, CROP_SIZE, 3) or landmarks.shape != (NUM_LANDMARKS, 3):
         raise AvatarError(f"avatar '{name}' is damaged (unexpected array shapes); enroll it again")
     return Avatar(name, image, landmarks.astype(np.float32), meta)

@@ -59,7 +59,8 @@ class BuiltinAvatarError(AvatarError):
     """The built-in avatar cannot be removed or replaced."""
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
+    """``name`` normalised (stripped, lower case); AvatarError if it is not a valid avatar name."""
     normal = name.strip().lower()
     if len(normal) > MAX_NAME_LEN or not _NAME.fullmatch(normal):
         hint = sanitize_name(name) or "my_avatar"
@@ -90,12 +91,7 @@ def enroll_or_load(
     check_readable(path)
     sha256 = sha256_of(path)  # the cache key of an enrolled photo
     source = path.name if source is None else source
-    if name is None:  # from the file name, or the content if nothing of the name survives
-        stem = source.rsplit(".", 1)[0] if "." in source else source
-        name = sanitize_name(stem) or f"avatar_{sha256[:8]}"
-    name = _check_name(name)
-    if name == BUILTIN:
-        raise AvatarError(f"'{BUILTIN}' is the built-in avatar's name; choose another with --name")
+    name = enrollment_name(source, sha256, name)
 
     folder = _avatars_dir() / name
     meta = read_meta(folder)
@@ -111,6 +107,19 @@ def enroll_or_load(
     _sweep_stale()
     write_bundle(avatar, folder)
     return avatar, False
+
+
+def enrollment_name(source: str, sha256: str, name: str | None = None) -> str:
+    """The name a photo is enrolled under: ``name``, else the file name ``source`` made safe, else
+    ``avatar_`` and the start of the photo's ``sha256``. AvatarError if it is invalid or the
+    built-in avatar's."""
+    if name is None:  # from the file name, or the content if nothing of the name survives
+        stem = source.rsplit(".", 1)[0] if "." in source else source
+        name = sanitize_name(stem) or f"avatar_{sha256[:8]}"
+    name = check_name(name)
+    if name == BUILTIN:
+        raise AvatarError(f"'{BUILTIN}' is the built-in avatar's name; choose another with --name")
+    return name
 
 
 def default_avatar() -> Avatar:
@@ -134,7 +143,7 @@ def default_avatar() -> Avatar:
 
 def load_avatar(name: str) -> Avatar:
     """Load an enrolled avatar by name ("astronaut" is always available)."""
-    name = _check_name(name)
+    name = check_name(name)
     if name == BUILTIN:
         return default_avatar()
     folder = _avatars_dir() / name
@@ -167,16 +176,19 @@ def list_avatars() -> list[dict[str, Any]]:
             }
         )
     if not any(row["builtin"] for row in rows):
-        rows.append(
-            {"name": BUILTIN, "source": BUILTIN_SOURCE, "enrolled": None, "mouth_open": None, "builtin": True}
-        )
+        rows.append(builtin_row())
     rows.sort(key=lambda row: (not row["builtin"], row["name"]))
     return rows
 
 
+def builtin_row() -> dict[str, Any]:
+    """The built-in avatar's row of :func:`list_avatars` before its first use."""
+    return {"name": BUILTIN, "source": BUILTIN_SOURCE, "enrolled": None, "mouth_open": None, "builtin": True}
+
+
 def remove_avatar(name: str) -> None:
     """Delete an enrolled avatar; the built-in one cannot be removed (BuiltinAvatarError)."""
-    name = _check_name(name)
+    name = check_name(name)
     if name == BUILTIN:
         raise BuiltinAvatarError(f"'{BUILTIN}' is the built-in avatar and cannot be removed")
     folder = _avatars_dir() / name
@@ -194,10 +206,16 @@ def _bundle_folders() -> list[Path]:
 
 
 def _unknown(name: str) -> str:
-    known = sorted({BUILTIN, *(p.name for p in _bundle_folders())})
-    return (
-        f"unknown avatar '{name}' (known: {', '.join(known)}); add it with: avatar enroll PHOTO --name {name}"
-    )
+    return unknown_message(name, [p.name for p in _bundle_folders()])
+
+
+def unknown_message(name: str, enrolled: list[str], hint: str | None = None, shown: int = 20) -> str:
+    """The reason an avatar ``name`` is not found: the known ones (the first ``shown``), and how to
+    add it (``hint``, default the CLI's ``avatar enroll``)."""
+    known = sorted({BUILTIN, *enrolled})
+    more = f" and {len(known) - shown} more" if len(known) > shown else ""
+    hint = hint or f"avatar enroll PHOTO --name {name}"
+    return f"unknown avatar '{name}' (known: {', '.join(known[:shown])}{more}); add it with: {hint}"
 
 
 def _sweep_stale() -> None:

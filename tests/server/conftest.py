@@ -57,3 +57,17 @@ def long_speech(tmp_path_factory):
     t = np.arange(16000 * 10) / 16000
     sf.write(path, (0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
     return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A redis-server of the test module's own (skipped, saying why, where it is not installed)."""
+    from .redis_server import MISSING, RedisServer, available
+
+    if not available():
+        pytest.skip(MISSING)
+    pytest.importorskip("redis", reason="the redis client is a dependency: pip install -e .")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
