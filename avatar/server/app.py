@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..config import Config, load_config
+from ..store import open_store
 from . import errors
 from .metrics import Metrics
 from .middleware import RequestContext
@@ -90,9 +91,11 @@ def create_app(cfg: Config | None = None, api_key: str | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.avatars = open_store(limits)  # connects on first use: the service starts without Redis
         threading.Thread(target=_load, args=(state,), name="avatar-load", daemon=True).start()
         yield
         state.pool.shutdown()
+        state.avatars.close()
 
     app = FastAPI(
         title="avatar",

@@ -1,4 +1,4 @@
-"""Request dependencies: the service state, the API key, loaded models."""
+"""Request dependencies: the service state, the API key, loaded models, the avatar store."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from ..store import AvatarStore
 from .state import Models, ServiceState
 
 
@@ -51,3 +52,14 @@ def ready_models(state: State) -> Models:
 
 
 Ready = Annotated[Models, Depends(ready_models)]
+
+
+def avatar_store(state: State) -> AvatarStore:
+    """The store of enrolled avatars (avatar/store), opened when the app starts."""
+    if state.avatars is None:  # only before the lifespan has run
+        retry = str(state.cfg.inference.server.retry_after_s)
+        raise HTTPException(503, "the service is starting", {"Retry-After": retry})
+    return state.avatars
+
+
+Avatars = Annotated[AvatarStore, Depends(avatar_store)]

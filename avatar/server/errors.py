@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ..errors import AvatarError
 from ..portrait.store import BuiltinAvatarError, UnknownAvatarError
+from ..store import StoreUnavailableError
 from .pool import JobTimeoutError, PoolFullError
 
 log = logging.getLogger("avatar.server")
@@ -55,6 +56,11 @@ def install(app: FastAPI) -> None:
         state.metrics.jobs_rejected.inc()
         retry = str(state.cfg.inference.server.retry_after_s)
         return _answer(request, 503, "busy: every worker and waiting place is taken", {"Retry-After": retry})
+
+    @app.exception_handler(StoreUnavailableError)  # Redis down or refusing: the reason, and when to retry
+    async def store_down(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        retry = str(request.app.state.service.cfg.inference.server.retry_after_s)
+        return _answer(request, 503, str(exc), {"Retry-After": retry})
 
     @app.exception_handler(JobTimeoutError)
     async def timeout(request: Request, exc: JobTimeoutError) -> JSONResponse:

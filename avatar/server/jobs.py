@@ -11,7 +11,9 @@ from ..generate import drive, generate
 from ..lipsync import ExpressionSource, PhoneticLipSync
 from ..motion.sampler import MotionModel
 from ..pipeline import blendshapes, drive_animation
-from ..portrait import Avatar, enroll, load_avatar
+from ..portrait import Avatar, enroll
+from ..portrait.store import BUILTIN
+from ..store import AvatarStore
 from .state import Models
 
 
@@ -27,14 +29,22 @@ def lipsync_source(cfg: Config, models: Models) -> ExpressionSource:
     return NeuralLipSync(models.lipsync_net, cfg)
 
 
-def pick_avatar(models: Models, name: str | None, image: Path | None) -> Avatar:
-    if image is not None:
+def named_avatar(models: Models, store: AvatarStore, name: str | None) -> Avatar:
+    """The avatar ``name`` from the store, or the built-in one (loaded with the models: no store)."""
+    if not name or name.strip().lower() == BUILTIN:
+        return models.default_avatar
+    return store.load(name)
+
+
+def pick_avatar(models: Models, store: AvatarStore, name: str | None, image: Path | None) -> Avatar:
+    if image is not None:  # a one-off photo: framed, and cached, on this machine only
         return enroll(image)
-    return load_avatar(name) if name else models.default_avatar
+    return named_avatar(models, store, name)
 
 
 def run_generate(
     models: Models,
+    store: AvatarStore,
     cfg: Config,
     audio: Path,
     text: str | None,
@@ -45,7 +55,7 @@ def run_generate(
     folder: Path,
 ) -> Path:
     """Audio -> ``folder``/out.mp4 (or .csv / .json curves) of the photo ``image``, the avatar
-    ``avatar_name`` or the default one; returns the file."""
+    ``avatar_name`` (from ``store``) or the default one; returns the file."""
     out = folder / f"out.{fmt}"
     source = lipsync_source(cfg, models)
     motion = MotionModel(models.motion_net, cfg)
@@ -53,7 +63,7 @@ def run_generate(
         generate(
             audio,
             out,
-            pick_avatar(models, avatar_name, image),
+            pick_avatar(models, store, avatar_name, image),
             text,
             size,
             cfg,
@@ -69,6 +79,7 @@ def run_generate(
 
 def run_drive(
     models: Models,
+    store: AvatarStore,
     cfg: Config,
     video: Path,
     audio: Path | None,
@@ -83,7 +94,8 @@ def run_drive(
     .csv / .json); returns the file."""
     out = folder / f"out.{fmt}"
     if fmt == "mp4":
-        drive(video, out, pick_avatar(models, avatar_name, image), audio, size, cfg, split_cores=False)
+        avatar = pick_avatar(models, store, avatar_name, image)
+        drive(video, out, avatar, audio, size, cfg, split_cores=False)
     else:
         save_animation(drive_animation(video, cfg), out, source="upload", method="capture")
     return out

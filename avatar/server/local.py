@@ -35,12 +35,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_server(settings: dict[str, str] | None = None, ready_s: float = 180.0) -> Iterator[LocalServer]:
-    """``avatar serve`` with ``settings`` (``--set`` keys), its own AVATAR_HOME, no API key;
-    yields once /health answers 200, stops the process afterwards."""
+def local_server(
+    settings: dict[str, str] | None = None, ready_s: float = 180.0, env: dict[str, str] | None = None
+) -> Iterator[LocalServer]:
+    """``avatar serve`` with ``settings`` (``--set`` keys) and the environment variables ``env``,
+    its own AVATAR_HOME, no API key; yields once /health answers 200, stops the process afterwards."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="avatar-home-") as home:
-        env = {**os.environ, "AVATAR_HOME": home, "AVATAR_API_KEY": ""}
+        env = {**os.environ, **(env or {}), "AVATAR_HOME": home, "AVATAR_API_KEY": ""}
         args = [sys.executable, "-m", "avatar", "serve", "--port", str(port), "-q"]
         for key, value in (settings or {}).items():
             args += ["--set", f"{key}={value}"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
+from ..store import AvatarStore
 from .metrics import Metrics
 from .pool import JobPool
 
@@ -32,6 +33,7 @@ class ServiceState:
     api_key: str | None
     started: float = field(default_factory=time.monotonic)
     models: Models | None = None
+    avatars: AvatarStore | None = None  # opened by the app's lifespan (avatar/store)
     load_error: str | None = None
     streams: int = 0  # live streams open (changed on the event loop only)
     loaded: threading.Event = field(default_factory=threading.Event)

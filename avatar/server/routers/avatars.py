@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
-from ...portrait import enroll, list_avatars, remove_avatar
 from .. import uploads
-from ..deps import Authorized, Ready, State
+from ..deps import Authorized, Avatars, Ready, State
 
 router = APIRouter(prefix="/avatars", tags=["avatars"], dependencies=[Authorized])
 
@@ -25,15 +24,25 @@ def _info(entry: dict[str, Any]) -> AvatarInfo:
     return AvatarInfo(id=entry["name"], builtin=bool(entry.get("builtin")), source=entry.get("source"))
 
 
-@router.get("", summary="Every avatar: the built-in one first")
-def get_avatars(state: State) -> list[AvatarInfo]:
-    return [_info(a) for a in list_avatars()]
+@router.get(
+    "",
+    summary="Every avatar: the built-in one first",
+    responses={503: {"description": "the avatar store is unreachable (Retry-After)"}},
+)
+def get_avatars(store: Avatars) -> list[AvatarInfo]:
+    return [_info(a) for a in store.list()]
 
 
-@router.post("", status_code=201, summary="Enroll a portrait photo as an avatar; returns its id")
+@router.post(
+    "",
+    status_code=201,
+    summary="Enroll a portrait photo as an avatar; returns its id",
+    responses={503: {"description": "busy, or the avatar store unreachable (Retry-After); or still loading"}},
+)
 async def post_avatar(
     state: State,
     models: Ready,
+    store: Avatars,
     image: Annotated[UploadFile, File(description="portrait photo: jpg, png, webp or bmp")],
     name: Annotated[
         str | None, Form(description="id to give it (default: from the file name, else from the photo)")
@@ -43,7 +52,7 @@ async def post_avatar(
     try:
         path = await asyncio.to_thread(uploads.save, image, folder, "photo")
         await asyncio.to_thread(uploads.check_image, path, state.cfg.inference.server)
-        avatar = await state.pool.run(enroll, path, name, uploads.client_filename(image.filename))
+        avatar = await state.pool.run(store.enroll, path, name, uploads.client_filename(image.filename))
     finally:
         uploads.remove(folder)
     return AvatarInfo(id=avatar.name, builtin=False, source=avatar.meta.get("source"))
@@ -53,8 +62,12 @@ async def post_avatar(
     "/{avatar_id}",
     status_code=204,
     summary="Delete an enrolled avatar",
-    responses={404: {"description": "no such avatar"}, 409: {"description": "the built-in avatar"}},
+    responses={
+        404: {"description": "no such avatar"},
+        409: {"description": "the built-in avatar"},
+        503: {"description": "the avatar store is unreachable (Retry-After)"},
+    },
 )
-def delete_avatar(avatar_id: str) -> Response:
-    remove_avatar(avatar_id)  # UnknownAvatarError: 404, BuiltinAvatarError: 409
+def delete_avatar(avatar_id: str, store: Avatars) -> Response:
+    store.remove(avatar_id)  # UnknownAvatarError: 404, BuiltinAvatarError: 409
     return Response(status_code=204)

@@ -15,7 +15,7 @@ from ...config import with_overrides
 from ...controls import ControlOptions
 from ...generate import SIZES
 from .. import jobs, uploads
-from ..deps import Authorized, Ready, State
+from ..deps import Authorized, Avatars, Ready, State
 
 
 def multipart_only(request: Request) -> None:
@@ -67,13 +67,15 @@ class GenerateOptions(ControlOptions):
         413: {"description": "upload, audio, image or driving video over a limit"},
         415: {"description": "not a multipart/form-data request"},
         422: {"description": "bad input: undecodable audio, not a video, no face, a bad option"},
-        503: {"description": "busy (Retry-After) or still loading"},
+        404: {"description": "no avatar of that id"},
+        503: {"description": "busy, or the avatar store unreachable (Retry-After); or still loading"},
         504: {"description": "the job ran past the timeout"},
     },
 )
 async def post_generate(
     state: State,
     models: Ready,
+    store: Avatars,
     options: Annotated[GenerateOptions, Form()],
     audio: Annotated[
         UploadFile | None,
@@ -110,9 +112,11 @@ async def post_generate(
             await asyncio.to_thread(uploads.check_image, image_path, limits)
         common = (options.avatar, image_path, options.size, options.format, folder)
         if video_path is not None:
-            out = await state.pool.run(jobs.run_drive, models, cfg, video_path, audio_path, *common)
+            out = await state.pool.run(jobs.run_drive, models, store, cfg, video_path, audio_path, *common)
         else:
-            out = await state.pool.run(jobs.run_generate, models, cfg, audio_path, options.text, *common)
+            out = await state.pool.run(
+                jobs.run_generate, models, store, cfg, audio_path, options.text, *common
+            )
     except BaseException:
         uploads.remove(folder)
         raise

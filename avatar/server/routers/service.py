@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -28,6 +30,8 @@ class Health(BaseModel):
     device: str | None
     pool: dict[str, int]
     streams: dict[str, int]
+    # kind (local | redis); for redis its URL (no password) and whether the last call reached it
+    avatar_store: dict[str, Any]
     uptime_s: float
     error: str | None = None
 
@@ -65,6 +69,7 @@ def health(state: State) -> JSONResponse:
         device=models.device if models else None,
         pool=pool,
         streams={"open": state.streams, "limit": state.cfg.inference.server.max_streams},
+        avatar_store=state.avatars.status() if state.avatars else {"kind": None},
         uptime_s=round(state.uptime_s, 1),
         error=state.load_error,
     )

@@ -13,13 +13,14 @@ from pydantic import ValidationError
 from ...audio import SAMPLE_RATE
 from ...config import with_overrides
 from ...errors import AvatarError
-from ...portrait import load_avatar
 from ...render import Renderer
+from ...store import StoreUnavailableError
 from ...stream.camera import CameraFrameError, CameraSession
 from ...stream.core import AvatarStream
 from ...stream.encoders import frame_encoder
 from ...stream.protocol import StartMessage
 from ...stream.session import BacklogError, LiveSession
+from ..jobs import named_avatar
 
 router = APIRouter(tags=["stream"])
 START_TIMEOUT_S = 10.0
@@ -65,12 +66,16 @@ async def _start(websocket: WebSocket, state) -> LiveSession | CameraSession:
         raise _RefusedError(1013, "the neural lip-sync is not installed: only camera streams are served")
     try:
         cfg = with_overrides(state.cfg, start.options.overrides())
-        avatar = await asyncio.to_thread(load_avatar, start.avatar) if start.avatar else models.default_avatar
+        avatar = models.default_avatar
+        if start.avatar:
+            avatar = await asyncio.to_thread(named_avatar, models, state.avatars, start.avatar)
         renderer = None
         if start.format != "params":
             renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, start.size)
     except AvatarError as exc:
         raise _RefusedError(1008, str(exc)) from None
+    except StoreUnavailableError as exc:  # 1013: try again later
+        raise _RefusedError(1013, str(exc)) from None
     encoder = await asyncio.to_thread(frame_encoder, start.format, start.size, cfg.model.fps)
     if start.drive == "camera":
         session = await asyncio.to_thread(CameraSession, renderer, encoder, cfg.inference.controls)

@@ -9,11 +9,11 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from ...config import with_overrides
-from ...portrait import load_avatar
 from ...render import Renderer
 from ...stream.core import AvatarStream
 from ...stream.protocol import StreamOptions
-from ..deps import Authorized, Ready, State
+from ..deps import Authorized, Avatars, Ready, State
+from ..jobs import named_avatar
 
 router = APIRouter(prefix="/webrtc", tags=["stream"], dependencies=[Authorized])
 
@@ -32,7 +32,7 @@ class Answer(BaseModel):
 
 
 @router.post("/offer", summary="Answer a browser's WebRTC offer: microphone in, avatar video + audio out")
-async def offer(body: Offer, state: State, models: Ready) -> Answer:
+async def offer(body: Offer, state: State, models: Ready, store: Avatars) -> Answer:
     from ...stream.webrtc import WebRtcSession  # aiortc loads only when WebRTC is used
 
     limit = state.cfg.inference.server.max_streams
@@ -41,7 +41,7 @@ async def offer(body: Offer, state: State, models: Ready) -> Answer:
     if models.stream_lipsync is None:
         raise HTTPException(503, "the neural lip-sync is not installed on this server")
     cfg = with_overrides(state.cfg, body.options.overrides())
-    avatar = await asyncio.to_thread(load_avatar, body.avatar) if body.avatar else models.default_avatar
+    avatar = await asyncio.to_thread(named_avatar, models, store, body.avatar)
     renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, body.size)
     # Off the event loop, as everything slow here: the stream warms its networks up.
     stream = await asyncio.to_thread(AvatarStream, cfg, models.stream_lipsync, models.stream_motion, renderer)
