@@ -23,20 +23,25 @@ def _documents():
                 yield path.name, doc
 
 
+def _named() -> dict[tuple[str, str], dict]:
+    """(kind, name) -> the manifest."""
+    return {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in _documents()}
+
+
 def test_manifests_validate_against_the_kubernetes_schemas():
     kinds = set()
     for _, doc in _documents():
         kubernetes_validate.validate(doc, "1.30", strict=True)  # raises with the offending field
         kinds.add(doc["kind"])
     assert kinds == {"Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap"}
-    broken = next(doc for _, doc in _documents() if doc["kind"] == "Deployment")
+    broken = _named()["Deployment", "avatar"]
     broken["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["prot"] = 8000
     with pytest.raises(kubernetes_validate.ValidationError):  # the validator does catch mistakes
         kubernetes_validate.validate(broken, "1.30", strict=True)
 
 
 def test_deployment_probes_resources_and_configs():
-    docs = {doc["kind"]: doc for _, doc in _documents()}
+    docs = {kind: doc for (kind, name), doc in _named().items() if name in ("avatar", "avatar-configs")}
     pod = docs["Deployment"]["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert container["readinessProbe"]["httpGet"]["path"] == "/health"
@@ -52,8 +57,32 @@ def test_deployment_probes_resources_and_configs():
     assert docs["Service"]["spec"]["selector"] == docs["Deployment"]["spec"]["selector"]["matchLabels"]
 
 
+def _labels_match(selector: dict[str, str], deployment: dict) -> bool:
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def test_every_replica_shares_the_redis_of_the_manifests():
+    docs = _named()
+    avatar, redis = docs["Deployment", "avatar"], docs["Deployment", "avatar-redis"]
+    env = {e["name"]: e for e in avatar["spec"]["template"]["spec"]["containers"][0]["env"]}
+    host, port = env["AVATAR_REDIS_URL"]["value"].removeprefix("redis://").split("/")[0].split(":")
+    service = docs["Service", host]  # the URL names the Redis Service and its port
+    assert int(port) in {p["port"] for p in service["spec"]["ports"]}
+    selector = service["spec"]["selector"]
+    assert _labels_match(selector, redis) and not _labels_match(selector, avatar)
+    front = docs["Service", "avatar"]["spec"]["selector"]
+    assert _labels_match(front, avatar) and not _labels_match(front, redis)  # clients never reach Redis pods
+    args = redis["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--maxmemory-policy") + 1] == "noeviction"  # a bundle is never evicted
+    assert redis["spec"]["replicas"] == 1 and redis["spec"]["strategy"]["type"] == "Recreate"
+    assert redis["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
+    mounts = avatar["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert all(m["name"] == "configs" for m in mounts)  # no per-pod folder of enrolled avatars
+
+
 def test_configmap_carries_the_config_files_verbatim():
-    data = {doc["kind"]: doc for _, doc in _documents()}["ConfigMap"]["data"]
+    data = _named()["ConfigMap", "avatar-configs"]["data"]
     for name, text in data.items():
         assert text == (ROOT / "configs" / name).read_text(), f"{name} drifted: run make k8s-configmap"
 
