@@ -299,6 +299,11 @@ class RealSourceConfig(_Strict):
     # each person's share of the folder's crops goes as (their seconds) ** person_balance: 1 by
     # length, 0 every person alike, between: two long clips do not drown a dozen short ones
     person_balance: float = Field(1.0, ge=0.0, le=1.0)
+    # phone labels for the phone head, so it hears real speech too: pocketsphinx's phones, aligned
+    # to the clip's line in ``transcripts`` (TSV: file<TAB>sentence, matched on the file's stem)
+    # where there is one, recognised from the sound otherwise
+    phones: bool = False
+    transcripts: str | None = None
 
 
 class TrainDataConfig(_Strict):

@@ -11,6 +11,7 @@ frame weighted by capture's confidence (0 where no face was found).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from ..data import files
 from ..errors import AvatarError
 from ..eval import sync
 from ..expression.channels import CHANNEL_INDEX, EXPRESSION_DIM
+
+log = logging.getLogger(__name__)
 
 # What capture reads reliably off a real mouth (issue 17): jaw, lip aperture and width,
 # rounding and closures. The rest (tongue, teeth, cheeks, the other articulators) capture
@@ -61,6 +64,7 @@ class RealClip:
     audio: np.ndarray
     targets: np.ndarray
     weights: np.ndarray
+    phones: np.ndarray | None = None  # (T50,) indices into data.labels.PHONE_LABELS, if labelled
 
 
 def mouth_shape_weights() -> np.ndarray:
@@ -133,7 +137,37 @@ def load_source(source: RealSourceConfig) -> list[RealClip]:
         weights[:, list(SUPERVISED)] = weight[:, None]
         split = "dev" if in_dev else "train"
         clips.append(RealClip(row["name"], source.dir, person, split, offset, audio, expression, weights))
+    if source.phones:
+        label_phones([c for c in clips if c.split == "train"], usable, source)
     return clips
+
+
+def label_phones(clips: list[RealClip], rows: list[dict], source: RealSourceConfig) -> None:
+    """Give ``clips`` pocketsphinx's phones of their (offset-corrected) sound, in place: aligned to
+    their transcript in ``source.transcripts`` where there is one, else recognised from the sound."""
+    from tqdm import tqdm
+
+    from ..config import load_config
+    from ..data.labels import phone_track
+    from ..eval.speech import find_transcript, read_transcript_table
+    from ..lipsync import PhoneticLipSync
+
+    table = read_transcript_table(source.transcripts) if source.transcripts else None
+    videos = {r["name"]: Path(r.get("source", r["name"])) for r in rows}
+    phonetic = PhoneticLipSync(load_config(env={}))
+    aligned = 0
+    for clip in tqdm(clips, desc=f"phones of {Path(source.dir).name}", unit="clip", leave=False):
+        text = find_transcript(videos[clip.name], table) if table else None
+        result = phonetic(clip.audio, text)
+        aligned += result.method == "forced-alignment"
+        clip.phones = phone_track(result.phones, len(clip.audio)).astype(np.int64)
+    if table and aligned < len(clips):
+        log.info(
+            "%s: %d of %d clips' phones recognised (no transcript fitted)",
+            source.dir,
+            len(clips) - aligned,
+            len(clips),
+        )
 
 
 def family_amounts(clips: Iterable[RealClip]) -> dict[str, np.ndarray]:

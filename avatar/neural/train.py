@@ -69,7 +69,10 @@ def load_utterance(folder: Path, entry: dict) -> Utterance:
 
 
 def _real(clip: RealClip) -> Utterance:
-    phones = np.full(len(clip.audio) * FRAME_RATE // SAMPLE_RATE, IGNORE, np.int64)  # real speech: no phones
+    phones = np.full(len(clip.audio) * FRAME_RATE // SAMPLE_RATE, IGNORE, np.int64)  # unlabelled: no loss
+    if clip.phones is not None:
+        n = min(len(phones), len(clip.phones))
+        phones[:n] = clip.phones[:n]
     return Utterance(clip.name, clip.split, clip.audio, phones, clip.targets, clip.weights)
 
 

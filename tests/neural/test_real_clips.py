@@ -99,6 +99,23 @@ def test_offsets_are_undone_and_flagged_clips_left_out(labelled):
     assert not w[:3].any() and not w[:, CHANNEL_INDEX["tongueTipRaise"]].any()
 
 
+def test_phones_are_aligned_to_transcripts_or_recognised_for_the_training_clips(labelled, tmp_path):
+    from avatar.data.labels import PHONE_INDEX
+
+    studio, wild = labelled
+    table = tmp_path / "transcripts.tsv"
+    table.write_text(f"s_bilabial.mp4\t{(FIXTURES / 'bilabial.txt').read_text().strip()}\n")
+    source = _sources(studio, wild)[0].model_copy(update={"phones": True, "transcripts": str(table)})
+    clips = {c.name: c for c in load_source(source)}
+    assert clips["s_pauses"].phones is None  # dev clips are not trained on
+    bilabial, recognised = clips["s_bilabial"].phones, clips["s_espeak"].phones
+    for track, clip in ((bilabial, clips["s_bilabial"]), (recognised, clips["s_espeak"])):
+        assert abs(len(track) - len(clip.audio) / 320) <= 1 and (track != PHONE_INDEX["SIL"]).mean() > 0.3
+    # the transcript's bilabials are there: the lips close for m, b, p
+    assert np.isin(bilabial, [PHONE_INDEX[p] for p in ("M", "B", "P")]).mean() > 0.05
+    assert load_source(_sources(studio, wild)[0])[0].phones is None  # only when asked
+
+
 def _late_by(audio: np.ndarray, original: np.ndarray) -> int:
     """How many frames late ``audio`` still is against ``original`` (the shift that matches it)."""
     for frames in range(-8, 9):
@@ -146,7 +163,9 @@ def test_the_tiny_recipe_mixes_real_clips_in(labelled, tmp_path):
     studio, wild = labelled
     synth = tmp_path / "synth"
     _synthetic_folder(synth, labelled)
-    real = json.dumps([s.model_dump() for s in _sources(studio, wild)])
+    sources = _sources(studio, wild)
+    sources[1] = sources[1].model_copy(update={"phones": True})  # recognised: the wild have no transcripts
+    real = json.dumps([s.model_dump() for s in sources])
     cfg = load_train_config(
         ROOT / "configs" / "train_tiny.yaml",
         {
