@@ -62,12 +62,12 @@ def long_speech(tmp_path_factory):
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
     """A redis-server of the test module's own (skipped, saying why, where it is not installed)."""
-    from .redis_server import MISSING, RedisServer, available
+    from avatar.server.local_redis import MISSING, LocalRedis, available
 
     if not available():
         pytest.skip(MISSING)
     pytest.importorskip("redis", reason="the redis client is a dependency: pip install -e .")
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server = LocalRedis(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server
     server.stop()
