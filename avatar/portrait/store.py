@@ -31,6 +31,8 @@ BUILTIN = "astronaut"
 BUILTIN_SOURCE = "skimage.data.astronaut()"
 MAX_NAME_LEN = 64
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+PHOTO_NAME = "photo"  # what a request's one-off photo is called in logs and errors
+PHOTO_CACHE = 32  # one-off photos kept framed on disk (about 0.8 MB each)
 STALE_TEMP_S = 3600.0  # leftovers of a crashed write older than this are swept away
 
 
@@ -94,19 +96,59 @@ def enroll_or_load(
     name = enrollment_name(source, sha256, name)
 
     folder = _avatars_dir() / name
+    cached = _cached(folder, name, sha256)
+    if cached is not None:
+        return cached, True
     meta = read_meta(folder)
-    if meta is not None and meta.get("sha256") == sha256 and meta.get("format") == FORMAT_VERSION:
-        try:
-            return read_bundle(folder, name), True
-        except AvatarError as exc:
-            log.info("%s; enrolling again", exc)
-    elif meta is not None:
+    if meta is not None:
         log.info("replacing avatar '%s' (was %s, now %s)", name, meta.get("source"), source)
-
     avatar = build_avatar(read_image(path), name, path.with_name(source or path.name), sha256)
     _sweep_stale()
     write_bundle(avatar, folder)
     return avatar, False
+
+
+def framed_photo(image_path: str | Path, source: str = "photo") -> Avatar:
+    """A photo for one request (the service's ``image``), framed as enroll frames it but under no
+    avatar's name: never listed, and an avatar someone enrolled as "photo" stays theirs. Cached by
+    its SHA-256 under ``avatar_home() / "photos"`` (the last PHOTO_CACHE photos), so sending the
+    same photo again runs no face detection."""
+    path = Path(image_path)
+    check_readable(path)
+    sha256 = sha256_of(path)
+    folder = avatar_home() / "photos" / sha256[:32]
+    cached = _cached(folder, PHOTO_NAME, sha256)
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            os.utime(folder)  # recently used: the last to be swept
+        return cached
+    avatar = build_avatar(read_image(path), PHOTO_NAME, path.with_name(source), sha256)
+    write_bundle(avatar, folder)
+    _keep_newest(folder.parent, PHOTO_CACHE)
+    return avatar
+
+
+def _cached(folder: Path, name: str, sha256: str) -> Avatar | None:
+    """The bundle in ``folder`` if it was made from the photo ``sha256`` in this format, else None."""
+    meta = read_meta(folder)
+    if meta is None or meta.get("sha256") != sha256 or meta.get("format") != FORMAT_VERSION:
+        return None
+    try:
+        return read_bundle(folder, name)
+    except AvatarError as exc:
+        log.info("%s; framing it again", exc)
+        return None
+
+
+def _keep_newest(root: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used bundles under ``root``."""
+    with contextlib.suppress(OSError):  # another process may be sweeping too
+        folders = sorted(
+            (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+        )
+        for old in folders[: max(len(folders) - keep, 0)]:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def enrollment_name(source: str, sha256: str, name: str | None = None) -> str:

@@ -11,7 +11,7 @@ from ..generate import drive, generate
 from ..lipsync import ExpressionSource, PhoneticLipSync
 from ..motion.sampler import MotionModel
 from ..pipeline import blendshapes, drive_animation
-from ..portrait import Avatar, enroll
+from ..portrait import Avatar, framed_photo
 from ..portrait.store import BUILTIN
 from ..store import AvatarStore
 from .state import Models
@@ -38,7 +38,7 @@ def named_avatar(models: Models, store: AvatarStore, name: str | None) -> Avatar
 
 def pick_avatar(models: Models, store: AvatarStore, name: str | None, image: Path | None) -> Avatar:
     if image is not None:  # a one-off photo: framed, and cached, on this machine only
-        return enroll(image)
+        return framed_photo(image)
     return named_avatar(models, store, name)
 
 

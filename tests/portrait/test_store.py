@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from avatar.errors import AvatarError
-from avatar.portrait import avatar_home, enroll, list_avatars, load_avatar, remove_avatar
+from avatar.portrait import avatar_home, enroll, framed_photo, list_avatars, load_avatar, remove_avatar
 from avatar.portrait import bundle as bundle_module
 from avatar.portrait.store import sanitize_name
 
@@ -94,3 +94,22 @@ def test_crash_while_writing_leaves_the_old_bundle(grace, astronaut_png, home, m
         enroll(astronaut_png, name="me")
     assert sorted(p.name for p in (home / "avatars").iterdir()) == ["me"]  # no temporary leftovers
     np.testing.assert_array_equal(load_avatar("me").image, old.image)
+
+
+def test_a_framed_photo_is_cached_by_content_never_listed_and_bounded(
+    grace, astronaut_png, home, monkeypatch
+):
+    from avatar.portrait import store
+
+    photo = grace.with_name("photo.jpg")
+    photo.write_bytes(grace.read_bytes())
+    framed = framed_photo(photo)
+    assert framed.landmarks.shape == (478, 3) and framed.meta["source"] == "photo"
+    assert [r["name"] for r in list_avatars()] == ["astronaut"]  # nobody's avatar
+    monkeypatch.setattr(store, "build_avatar", lambda *a: pytest.fail("framed again"))
+    assert np.array_equal(framed_photo(photo).image, framed.image)  # the same bytes: from the cache
+    monkeypatch.undo()
+    monkeypatch.setenv("AVATAR_HOME", str(home))
+    monkeypatch.setattr(store, "PHOTO_CACHE", 1)
+    framed_photo(astronaut_png)
+    assert len(list((home / "photos").iterdir())) == 1  # the older photo swept

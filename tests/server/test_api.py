@@ -152,3 +152,24 @@ def test_full_pool_is_503_with_retry_after(client, speech):
     assert (
         reply.status_code == 503 and reply.headers["retry-after"] == "5" and "busy" in reply.json()["detail"]
     )
+
+
+def test_a_photo_sent_with_generate_is_nobody_s_enrolled_avatar(client, speech):
+    from skimage import data
+
+    def jpeg(pixels) -> bytes:
+        buf = io.BytesIO()
+        Image.fromarray(pixels).resize((400, 400)).save(buf, format="JPEG")
+        return buf.getvalue()
+
+    astronaut = data.astronaut()
+    made = client.post(
+        "/avatars", files={"image": ("mine.jpg", jpeg(astronaut), "image/jpeg")}, data={"name": "photo"}
+    )
+    assert made.status_code == 201, made.text
+    before = {a["id"]: a for a in client.get("/avatars").json()}
+    mirrored = np.ascontiguousarray(astronaut[:, ::-1])  # another photo of a face
+    reply = _post(client, speech, image=("photo.jpg", jpeg(mirrored), "image/jpeg"), format="mp4", size=256)
+    assert reply.status_code == 200 and reply.headers["content-type"] == "video/mp4", reply.text[:200]
+    assert {a["id"]: a for a in client.get("/avatars").json()} == before  # "photo" is still the one enrolled
+    assert client.delete("/avatars/photo").status_code == 204
