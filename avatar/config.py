@@ -325,6 +325,9 @@ class TrainOptimConfig(_Strict):
     phone_loss_weight: float = Field(ge=0.0)
     velocity_loss_weight: float = Field(ge=0.0)
     shape_loss_weight: float = Field(0.0, ge=0.0)  # L1 on the mouth's aperture and width (real_clips)
+    # 1 - Pearson r of the inner-lip aperture against the target's, per crop: what the
+    # development figures measure, blind to how wide a person opens (the scale is a control)
+    aperture_r_loss_weight: float = Field(0.0, ge=0.0)
     seed: int
     threads: int = Field(ge=0)  # 0: torch's default
     eval_every: int = Field(ge=1)

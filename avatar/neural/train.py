@@ -5,8 +5,9 @@ both made by ``avatar data synth``; real targets are real faces captured by ``av
 capture`` (``data.real``, real_clips.py), mixed into every batch at ``data.real_share``. Loss:
 L1 on the speech channels of the expression (on real clips only the channels capture measures,
 weighted by its confidence), L1 on their frame-to-frame change, L1 on the mouth's aperture and
-width that the channels add up to (``shape_loss_weight``), and cross-entropy on the phones
-(synthetic only: real speech has no phone labels). Reproducible for a seed on the CPU.
+width that the channels add up to (``shape_loss_weight``), 1 - the Pearson r of that aperture
+per crop (``aperture_r_loss_weight``), and cross-entropy on the phones (synthetic, and real
+clips whose phones pocketsphinx labelled). Reproducible for a seed on the CPU.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from ..audio import SAMPLE_RATE, clean_audio
-from ..config import TrainConfig
+from ..config import TrainConfig, TrainOptimConfig
 from ..data.augment import recording_chain
 from ..errors import AvatarError
 from ..eval.metrics import pearson
@@ -39,6 +40,7 @@ from .speech_encoder import FRAME_RATE, SpeechEncoderDims
 PERIOD = 3  # video frames per 1600 samples = 5 encoder frames: crops start on these boundaries
 PERIOD_SAMPLES = 1600
 IGNORE = -100  # phone label of padding
+APERTURE_VAR_MIN = 1e-4  # (eye distances)^2: a crop whose target aperture varies less is a still mouth
 
 
 @dataclass
@@ -127,18 +129,17 @@ def _batch(items: list[Crop]) -> tuple[torch.Tensor, ...]:
 def loss_fn(
     model: LipSyncNet,
     batch: tuple[torch.Tensor, ...],
-    phone_weight: float,
-    velocity_weight: float,
-    event_channels: list[str] | None = None,
+    o: TrainOptimConfig,
     shape: torch.Tensor | None = None,
-    shape_weight: float = 0.0,
 ) -> tuple[torch.Tensor, dict[str, float]]:
+    """The training loss of ``batch`` under the weights of ``o``, and its parts (floats, for logs).
+    ``shape`` (64, 2) sums the channels into the inner-lip aperture and mouth width (real_clips)."""
     audio, phones, targets, weights = batch
     logits, phone_logits = model(audio)
     n = min(logits.shape[1], targets.shape[1])
     pred, targets, weights = torch.sigmoid(logits[:, :n]), targets[:, :n], weights[:, :n]
     events = torch.zeros(weights.shape[-1])
-    for name in event_channels or []:
+    for name in o.event_channels:
         events[CHANNEL_INDEX[name]] = 1.0
     weight = weights * (1.0 - events)
     l1 = ((pred - targets).abs() * weight).sum() / weight.sum().clamp_min(1.0)
@@ -151,21 +152,41 @@ def loss_fn(
         if labelled.any()
         else phone_logits.sum() * 0.0  # a batch of real clips only: no phone labels at all
     )
-    total = l1 + velocity_weight * velocity + phone_weight * ce
+    total = l1 + o.velocity_loss_weight * velocity + o.phone_loss_weight * ce
     parts = {"l1": l1.item(), "velocity": velocity.item(), "phone_ce": ce.item()}
-    if shape is not None and shape_weight > 0:  # aperture and width: sums of channels (real_clips)
+    if shape is not None and o.shape_loss_weight > 0:  # aperture and width: sums of channels (real_clips)
         seen = weight[..., CHANNEL_INDEX["jawOpen"], None]  # (B, T, 1) frames the mouth is known on
         error = ((pred - targets) @ shape).abs()  # (B, T, 2) in eye distances
         shape_l1 = (error * seen).sum() / (2 * seen.sum()).clamp_min(1.0)
-        total = total + shape_weight * shape_l1
+        total = total + o.shape_loss_weight * shape_l1
         parts["shape"] = shape_l1.item()
-    if event_channels:  # the mean, not the median: lipSeal comes out as P(lips sealed)
+    if shape is not None and o.aperture_r_loss_weight > 0:
+        seen = weight[..., CHANNEL_INDEX["jawOpen"]]  # (B, T)
+        r = _weighted_pearson(pred @ shape[:, 0], targets @ shape[:, 0], seen)
+        if r is not None:
+            total = total + o.aperture_r_loss_weight * (1.0 - r)
+            parts["aperture_r"] = r.item()
+    if o.event_channels:  # the mean, not the median: lipSeal comes out as P(lips sealed)
         ev = weights * events
         bce = F.binary_cross_entropy_with_logits(logits[:, :n], targets, reduction="none")
         event_bce = (bce * ev).sum() / ev.sum().clamp_min(1.0)
         total = total + event_bce
         parts["event_bce"] = event_bce.item()
     return total, parts
+
+
+def _weighted_pearson(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor | None:
+    """The mean over the crops (B, T) of the ``w``-weighted Pearson r of x and y, over the crops
+    whose y moves at all (a silent crop has no shape to follow); None if none does."""
+    total = w.sum(dim=1).clamp_min(1e-6)  # (B,)
+    mx, my = (x * w).sum(dim=1) / total, (y * w).sum(dim=1) / total
+    dx, dy = x - mx[:, None], y - my[:, None]
+    vx, vy = (w * dx * dx).sum(dim=1) / total, (w * dy * dy).sum(dim=1) / total
+    moving = (w.sum(dim=1) >= 10) & (vy > APERTURE_VAR_MIN)
+    if not moving.any():
+        return None
+    r = (w * dx * dy).sum(dim=1) / total / (vx * vy + 1e-12).sqrt()
+    return r[moving].mean()
 
 
 def evaluate(model: LipSyncNet, utterances: list[Utterance], prefix: str = "") -> dict[str, float]:
@@ -252,7 +273,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
     if not train_set:
         raise AvatarError(f"{cfg.data.dir} has no utterances in the 'train' split")
     real_train, real_dev, real_p, scales = _real_sets(cfg, log)
-    shape = torch.from_numpy(mouth_shape_weights()) if o.shape_loss_weight > 0 else None
+    shaped = o.shape_loss_weight > 0 or o.aperture_r_loss_weight > 0
+    shape = torch.from_numpy(mouth_shape_weights()) if shaped else None
     n_real = round(o.batch_size * cfg.data.real_share) if real_train else 0
     model = build_model(cfg)
     if cfg.init:
@@ -293,15 +315,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> Path:
         batch = _batch(crops)
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
-        loss, parts = loss_fn(
-            model,
-            batch,
-            o.phone_loss_weight,
-            o.velocity_loss_weight,
-            o.event_channels,
-            shape,
-            o.shape_loss_weight,
-        )
+        loss, parts = loss_fn(model, batch, o, shape)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -174,6 +174,7 @@ def test_the_tiny_recipe_mixes_real_clips_in(labelled, tmp_path):
             "data.real_share": "0.5",
             "data.real_augment": "0.5",
             "optim.shape_loss_weight": "5.0",
+            "optim.aperture_r_loss_weight": "1.0",
             "out": str(tmp_path / "t.pt"),
         },
     )

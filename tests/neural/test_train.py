@@ -16,7 +16,7 @@ from avatar.lipsync.aligner import align
 from avatar.lipsync.phones import ARPABET, SILENCE
 from avatar.models import lipsync_net, read_checkpoint
 from avatar.neural.real_clips import RealClip
-from avatar.neural.train import _person_balanced, load_dataset, train
+from avatar.neural.train import _person_balanced, _weighted_pearson, load_dataset, train
 from avatar.pipeline import prepare_audio
 
 ROOT = Path(__file__).parents[2]
@@ -182,3 +182,15 @@ def test_a_frozen_encoder_keeps_the_init_weights_while_the_rest_learns(dataset, 
         train(load_train_config(tiny, {**cfg, "optim.frozen": "[encoder, expression]"}), log=lambda _: None)
     with pytest.raises(ConfigError, match=r"optim\.frozen"):
         load_train_config(tiny, {"optim.frozen": "[decoder]"})
+
+
+def test_the_aperture_r_is_pearson_s_on_the_crops_whose_mouth_moves():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((3, 50)), rng.standard_normal((3, 50))
+    y[2] = 0.01  # a still mouth: no shape to follow
+    w = np.ones((3, 50))
+    w[1, 25:] = 0  # half the frames without a face
+    r = _weighted_pearson(*(torch.from_numpy(a) for a in (x, y, w)))
+    expected = (np.corrcoef(x[0], y[0])[0, 1] + np.corrcoef(x[1, :25], y[1, :25])[0, 1]) / 2
+    assert r is not None and abs(r.item() - expected) < 1e-9
+    assert _weighted_pearson(*(torch.from_numpy(a[2:]) for a in (x, y, w))) is None
