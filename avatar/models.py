@@ -47,7 +47,7 @@ Checkpoint = str | os.PathLike | None  # a checkpoint file; None: the shipped we
 
 # kind -> (file in avatar/assets, the SHA-256 it must match)
 SHIPPED = {
-    "lipsync": ("lipsync.pt", "effab5e9619609f2fb23cb1bb9bf6133a811ae1b931a9fc512118c6df0fc06fd"),
+    "lipsync": ("lipsync.pt", "0dfdc056b765fc4ebfa50511c1bfdd6c54f968b1c700933f8d7cfc8c44a63537"),
     "motion": ("motion.pt", "294f8d10c852e607e2e0c17235812d1a6fc21841822ef0f72f1043ee3503abbe"),
 }
 
