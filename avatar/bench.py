@@ -32,7 +32,7 @@ from .audio import SAMPLE_RATE, vad
 from .config import Config, load_config
 from .generate import generate
 from .lipsync.gate import gate_expression
-from .models import load_lipsync, load_motion
+from .models import load_lipsync, load_motion, load_renderer
 from .motion.controls import apply_controls
 from .motion.filters import smooth_offline
 from .pipeline import expression_source, sample_speech
@@ -90,7 +90,7 @@ def _render_and_encode(anim, cfg: Config, frames: int) -> dict[str, float]:
     """Torch render and H.264 encode at 256² and 512² (up to 240 frames each)."""
     avatar, out = default_avatar(), {}
     for size in (256, 512):
-        renderer = Renderer(avatar.image, avatar.landmarks, size)
+        renderer = load_renderer(avatar, size, cfg, "cpu")
         batch, n = cfg.inference.batch_size, min(frames, 240)
 
         def render(renderer: Renderer = renderer, n: int = n, batch: int = batch) -> np.ndarray:
@@ -118,7 +118,7 @@ def _onnx_renderer_ms(anim, cfg: Config, frames: int) -> dict[str, float]:
         for size in (256, 512):
             path = export_renderer(
                 Path(tmp) / f"renderer_{size}.onnx",
-                Renderer(avatar.image, avatar.landmarks, size),
+                load_renderer(avatar, size, cfg, "cpu"),
                 avatar.name,
             )
             session, batch, n = open_session(path), cfg.inference.batch_size, min(frames, 60)
@@ -150,7 +150,7 @@ def _first_frame_ms(cfg: Config, trials: int = 5) -> list[float]:
     lipsync, motion = live_networks()
     avatar, audio, out = default_avatar(), sample_speech(2.0, cfg), []
     for _ in range(trials):
-        stream = AvatarStream(cfg, lipsync, motion, Renderer(avatar.image, avatar.landmarks, 256))
+        stream = AvatarStream(cfg, lipsync, motion, load_renderer(avatar, 256, cfg, "cpu"))
         wait = stream.samples_needed() * 1000 / SAMPLE_RATE  # ms
         start = time.perf_counter()
         for i in range(0, len(audio), 320):

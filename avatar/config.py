@@ -139,6 +139,11 @@ class ServerConfig(_Strict):
         return self
 
 
+class RenderConfig(_Strict):
+    mouth: Literal["learned", "procedural"]  # the opening's inside: the network, or rules
+    mouth_model: str | None  # the learned mouth's checkpoint (avatar train-mouth); None: the shipped one
+
+
 class InferenceConfig(_Strict):
     """Run-time settings (``configs/inference.yaml``)."""
 
@@ -154,6 +159,7 @@ class InferenceConfig(_Strict):
     controls: ControlsConfig
     server: ServerConfig
     filter: FilterConfig
+    render: RenderConfig
 
     @field_validator("precision")
     @classmethod
@@ -376,6 +382,27 @@ class MotionTrainConfig(_Strict):
     hidden: int = Field(ge=4, le=4096)
     seed: int
     out: str
+
+
+class MouthTrainConfig(_Strict):
+    """The learned mouth's recipe (``configs/train_mouth.yaml``)."""
+
+    data: list[str] = Field(min_length=1)  # folders written by `avatar data mouth`
+    val: list[str] = []  # clips (file stems) held out of training and scored every eval_every steps
+    model: dict[str, Any] = {}  # MouthDims overrides
+    steps: int = Field(ge=1)
+    clips_per_step: int = Field(ge=1, le=64)
+    frames_per_clip: int = Field(ge=1, le=256)
+    lr: float = Field(gt=0.0)
+    ssim_weight: float = Field(ge=0.0)
+    gradient_weight: float = Field(ge=0.0)
+    colour_jitter: float = Field(ge=0.0, le=0.5)  # per-channel gain range, photo and frame alike
+    geometry: Literal["real", "rendered"]  # lips drawn against: the real frame's, or the capture's
+    eval_every: int = Field(ge=1)
+    seed: int
+    threads: int = Field(ge=0)  # 0: torch's default
+    out: str
+    half: bool
 
 
 def load_train_config(

@@ -26,10 +26,10 @@ from .config import Config, load_config
 from .device import resolve_device
 from .errors import VideoError
 from .lipsync import ExpressionSource, LipSync, ProgressFn
+from .models import load_renderer
 from .motion.sampler import MotionModel
 from .pipeline import animate, drive_animation, prepare_audio
 from .portrait import Avatar, default_avatar
-from .render import Renderer
 from .video import VideoWriter
 
 MUX_RATE = 48000  # the speech track is muxed from the original file at this rate, not the 16 kHz copy
@@ -156,7 +156,7 @@ def render_video(
     track). ``on_frames(done, total)`` after each batch; ``split_cores`` as for ``generate``."""
     device = resolve_device(cfg.inference.device)
     avatar = avatar or default_avatar()
-    renderer = Renderer(avatar.image, avatar.landmarks, size).to(device)
+    renderer = load_renderer(avatar, size, cfg, device)
     batch = cfg.inference.batch_size
     # x264 runs in C without the GIL: one batch is encoded on a second thread while the next one
     # renders (in order; at most one batch waits), so the two stages share the cores.

@@ -20,6 +20,9 @@ Model card: the shipped weights (``avatar/assets``).
   development split and figures: the README's model card.
 - motion.pt: ``avatar train-motion --config configs/train_motion.yaml`` on the same data
   (2.5 min, 0.3 MB).
+- mouth.pt: the learned mouth (``render.mouth: learned``): ``avatar data mouth`` on
+  ../shared/data/av (self-reenactment pairs), then ``avatar train-mouth --config
+  configs/train_mouth.yaml``. Data, figures: the README's model card.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
     from .motion.sampler import MotionModel
     from .neural.lipsync import LipSyncNetwork
     from .neural.model import LipSyncNet
+    from .portrait import Avatar
+    from .render import Renderer
+    from .render.mouth_net import MouthNet
 
 Checkpoint = str | os.PathLike | None  # a checkpoint file; None: the shipped weights
 
@@ -49,6 +55,7 @@ Checkpoint = str | os.PathLike | None  # a checkpoint file; None: the shipped we
 SHIPPED = {
     "lipsync": ("lipsync.pt", "0dfdc056b765fc4ebfa50511c1bfdd6c54f968b1c700933f8d7cfc8c44a63537"),
     "motion": ("motion.pt", "294f8d10c852e607e2e0c17235812d1a6fc21841822ef0f72f1043ee3503abbe"),
+    "mouth": ("mouth.pt", "2a295707c744d63a94c0defc8f3ec0e4035e836103067a08d1127cdb6e2c482e"),
 }
 
 
@@ -135,6 +142,43 @@ def motion_net(checkpoint: Checkpoint = None) -> MotionNet:
     from .motion.model import MotionDims, MotionNet
 
     return _rebuild("motion", checkpoint, "cpu", lambda dims: MotionNet(MotionDims.from_dict(dims)))
+
+
+def mouth_net(checkpoint: Checkpoint = None) -> MouthNet:
+    """The learned mouth's network in torch, fp32, eval mode, on the CPU, rebuilt from
+    ``checkpoint`` (default: the shipped weights, SHA-256 checked)."""
+    from .render.mouth_net import MouthDims, MouthNet
+
+    return _rebuild("mouth", checkpoint, "cpu", lambda dims: MouthNet(MouthDims.from_dict(dims)))
+
+
+_MOUTHS: dict[tuple[str, str], MouthNet] = {}
+
+
+def load_mouth(cfg: Config, device: str | None = None) -> MouthNet | None:
+    """The mouth network ``render.mouth`` asks for: the learned one (``render.mouth_model``, else
+    the shipped weights) on ``device`` (default ``inference.device``), loaded once per process and
+    device and shared by every renderer there; None for the procedural mouth."""
+    from .device import resolve_device
+
+    if cfg.inference.render.mouth == "procedural":
+        return None
+    checkpoint = cfg.inference.render.mouth_model
+    key = (str(checkpoint), device or resolve_device(cfg.inference.device))
+    if key not in _MOUTHS:
+        _MOUTHS[key] = mouth_net(checkpoint).to(key[1])
+    return _MOUTHS[key]
+
+
+def load_renderer(avatar: Avatar, size: int, cfg: Config, device: str | None = None) -> Renderer:
+    """The renderer of ``avatar`` at ``size`` as configured: its mouth (``render.mouth``), on
+    ``device`` (default ``inference.device``)."""
+    from .device import resolve_device
+    from .render import Renderer
+
+    device = device or resolve_device(cfg.inference.device)
+    renderer = Renderer(avatar.image, avatar.landmarks, size, mouth=load_mouth(cfg, device))
+    return renderer.to(device)
 
 
 def _rebuild(kind: str, checkpoint: Checkpoint, device: str, build: Callable[[dict], nn.Module]) -> Any:

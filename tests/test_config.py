@@ -34,6 +34,7 @@ def test_environment_then_overrides():
         ({"batch_size": 0}, "batch_size"),
         ({"vad.threshold": 1.5}, "vad.threshold"),
         ({"phonetic": 3}, "phonetic"),
+        ({"render.mouth": "neural"}, "render.mouth"),
     ],
 )
 def test_bad_keys_and_values_name_the_key(overrides, named):

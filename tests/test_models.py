@@ -55,6 +55,18 @@ def test_a_checkpoint_rebuilds_from_its_own_dims(tmp_path):
         models.motion_net(tmp_path / "bare.pt")
     with pytest.raises(AvatarError, match=r"m\.pt is not a lipsync checkpoint"):
         models.lipsync_net(path)  # the motion network's
+    with pytest.raises(AvatarError, match=r"m\.pt is not a mouth checkpoint"):
+        models.mouth_net(path)
+
+
+def test_a_mouth_checkpoint_rebuilds_from_its_own_dims(tmp_path):
+    from avatar.render.mouth_net import MouthDims, MouthNet
+
+    net = MouthNet(MouthDims(grid_h=8, grid_w=12, width=(4, 4, 8))).eval()
+    models.save_checkpoint(net, tmp_path / "mouth.pt")
+    again = models.mouth_net(tmp_path / "mouth.pt")
+    x = torch.rand(2, net.dims.in_channels, 8, 12)
+    assert again.dims == net.dims and torch.equal(again(x), net(x))
 
 
 def test_save_is_atomic(tmp_path, monkeypatch):

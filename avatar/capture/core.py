@@ -61,6 +61,18 @@ def capture(
     Frames without a face are bridged from their neighbours. CaptureError for no video, or no
     face at all. ``progress(done, total)`` is told the seconds of video tracked."""
     times, faces = track(path, progress)
+    return solve_tracked(path, times, faces, neutral_frame, fps)
+
+
+def solve_tracked(
+    path: str | os.PathLike,
+    times: np.ndarray,
+    faces: list[np.ndarray | None],
+    neutral_frame: int | None = None,
+    fps: int = FPS,
+) -> Animation:
+    """``capture`` from a video already tracked by ``track`` (its frame times and landmarks), so
+    a caller that needs the landmarks too tracks the video once."""
     if neutral_frame is None:
         neutral_frame = neutral_index(faces)
     elif not 0 <= neutral_frame < len(faces) or faces[neutral_frame] is None:

@@ -321,6 +321,14 @@ class Progress:
             self.bar.close()
 
 
+def run_recipe(args: argparse.Namespace, schema: type, train: Callable[..., object]) -> None:
+    """A training command's work: ``args.config`` with its ``--set`` overrides, validated as
+    ``schema``, handed to ``train(recipe, log=...)``."""
+    from ..config import load_train_config
+
+    train(load_train_config(args.config, overrides(args.set), schema=schema), log=training_log(args))
+
+
 def training_log(args: argparse.Namespace) -> Callable[[str], None]:
     """Where a training command's progress lines go: stderr, or nowhere with -q."""
     return (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr))

@@ -1,4 +1,5 @@
-"""``avatar data synth`` and ``avatar data capture``: make training data for the neural lip-sync."""
+"""``avatar data synth``, ``data capture`` and ``data mouth``: training data for the neural lip-sync
+and the learned mouth."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from .common import add_common, add_quiet_debug, bounded, config_from_args
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
-    """Add ``data`` (with ``synth`` and ``capture``) to ``commands``."""
-    parser = commands.add_parser(name, help=text, description="Training data for the neural lip-sync.")
+    """Add ``data`` (with ``synth``, ``capture`` and ``mouth``) to ``commands``."""
+    parser = commands.add_parser(
+        name, help=text, description="Training data for the neural lip-sync and the learned mouth."
+    )
     kinds = parser.add_subparsers(dest="data_kind", metavar="KIND", required=True)
     syn = kinds.add_parser(
         "synth",
@@ -42,7 +45,41 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
     )
     add_common(syn)
     _add_capture(kinds)
+    _add_mouth(kinds)
     return parser
+
+
+def _add_mouth(kinds: argparse._SubParsersAction) -> None:
+    mouth = kinds.add_parser(
+        "mouth",
+        help="self-reenactment pairs of real faces for 'avatar train-mouth'",
+        description=(
+            "For each video of the folder: track the face, enrol its neutral (most relaxed "
+            "closed-mouth) frame, and for every --stride-th frame where the rendered lips part, keep "
+            "the renderer's warped mouth box (before the mouth layer) beside the real one, aligned "
+            "by that frame's eye corners. Writes OUT/NAME.npz per clip; a rerun skips finished clips."
+        ),
+    )
+    mouth.add_argument("folder", metavar="DIR", help="folder of talking-face videos")
+    mouth.add_argument("--out", metavar="DIR", required=True, help="folder for the pairs")
+    mouth.add_argument(
+        "--skip", nargs="+", default=[], metavar="NAME", help="clips (file stems) to leave out: the dev split"
+    )
+    mouth.add_argument(
+        "--every", type=bounded(int, 1, 1000), default=1, metavar="K",
+        help="take every K-th clip (sorted by name) after --skip (default 1)",
+    )  # fmt: skip
+    mouth.add_argument(
+        "--stride",
+        type=bounded(int, 1, 100),
+        default=1,
+        metavar="N",
+        help="every N-th video frame (default 1)",
+    )
+    mouth.add_argument(
+        "-j", "--jobs", type=bounded(int, 1, 64), default=1, metavar="N", help="worker processes (default 1)"
+    )
+    add_quiet_debug(mouth)
 
 
 # Defaults of avatar.data.capture, written out because importing it here would load PyAV for
@@ -103,6 +140,9 @@ def run(args: argparse.Namespace) -> None:
     if args.data_kind == "capture":
         _run_capture(args)
         return
+    if args.data_kind == "mouth":
+        _run_mouth(args)
+        return
     from ..data.factory import synth
 
     if args.data_kind != "synth":  # argparse only lets the kinds above through; a guard for new ones
@@ -145,5 +185,35 @@ def _run_capture(args: argparse.Namespace) -> None:
             f"wrote {manifest}: {summary['clips']} clips, {summary['labelled']} labelled "
             f"({summary['seconds'] / 60:.1f} min), {summary['usable']} usable; {flagged} "
             f"({summary['labelled_this_run']} labelled now in {summary['wall_s_this_run']:.0f} s)",
+            file=sys.stderr,
+        )
+
+
+def _run_mouth(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from ..data.capture import VIDEO_EXTENSIONS
+    from ..data.mouth_pairs import build_pairs
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise AvatarError(f"not a folder: {folder}")
+    skip = set(args.skip)
+    videos = [
+        p for p in sorted(folder.iterdir()) if p.suffix.lower() in VIDEO_EXTENSIONS and p.stem not in skip
+    ][:: args.every]
+    if not videos:
+        raise AvatarError(f"{folder}: no videos (after --skip)")
+
+    def progress(done: int, total: int, video: str, frames: int, error: str | None) -> None:
+        if not args.quiet:
+            what = f"skipped: {error}" if error else f"{frames} frames"
+            print(f"[{done}/{total}] {Path(video).name}: {what}", file=sys.stderr)
+
+    summary = build_pairs(videos, Path(args.out), args.stride, args.jobs, progress)
+    if not args.quiet:
+        print(
+            f"wrote {args.out}: {summary['clips']} clips ({len(summary['failed'])} unusable), "
+            f"{summary['new_frames']} new frames in {summary['seconds']:.0f} s",
             file=sys.stderr,
         )

@@ -141,8 +141,8 @@ def _eval_lipsync(args: argparse.Namespace, cfg, table, source) -> None:
     from ..eval.lipsync import LABELS, evaluate_lipsync
     from ..eval.mouth import video_fps
     from ..eval.report import write_report
+    from ..models import load_renderer
     from ..portrait import default_avatar, load_avatar
-    from ..render import Renderer
 
     videos = _inputs(args.videos)
     for video in videos:  # every file is checked before the slow part starts
@@ -150,7 +150,7 @@ def _eval_lipsync(args: argparse.Namespace, cfg, table, source) -> None:
     if table is None:  # a transcript beside each video, if there is one
         table = {v.name: v.with_suffix(".txt").read_text() for v in videos if v.with_suffix(".txt").is_file()}
     avatar = load_avatar(args.avatar) if args.avatar else default_avatar()
-    renderer = Renderer(avatar.image, avatar.landmarks, 256)
+    renderer = load_renderer(avatar, 256, cfg)
 
     def progress(done: int, total: int) -> None:
         if not args.quiet:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import FRAME_SIZES, add_common
+from .common import FRAME_SIZES, add_common, config_from_args
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
@@ -37,16 +37,15 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
 
 def run(args: argparse.Namespace) -> None:
     """Write the ONNX files into ``args.out_dir``; their names on stderr."""
-    from ..models import checkpoint_path, lipsync_net, motion_net
+    from ..models import checkpoint_path, lipsync_net, load_renderer, motion_net
     from ..onnx.export import export_lipsync, export_motion, export_renderer, quantize_int8
     from ..portrait import default_avatar, load_avatar
-    from ..render import Renderer
 
     lipsync_sha, motion_sha = checkpoint_path("lipsync", args.model)[1], checkpoint_path("motion")[1]
     avatar = load_avatar(args.avatar) if args.avatar else default_avatar()
     paths = export_lipsync(args.out_dir, lipsync_net(args.model), lipsync_sha)
     paths.append(export_motion(args.out_dir, motion_net(), motion_sha))
-    renderer = Renderer(avatar.image, avatar.landmarks, args.size)
+    renderer = load_renderer(avatar, args.size, config_from_args(args), "cpu")  # render.mouth as configured
     paths.append(export_renderer(f"{args.out_dir}/renderer.onnx", renderer, avatar.name))
     paths += quantize_int8(args.out_dir)
     if not args.quiet:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_recipe_parser, overrides, training_log
+from .common import add_recipe_parser, run_recipe
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
@@ -21,8 +21,7 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
 
 def run(args: argparse.Namespace) -> None:
     """Train and write the checkpoint the recipe names; progress lines on stderr."""
-    from ..config import load_train_config
+    from ..config import TrainConfig
     from ..neural.train import train
 
-    cfg = load_train_config(args.config, overrides(args.set))
-    train(cfg, log=training_log(args))
+    run_recipe(args, TrainConfig, train)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_recipe_parser, overrides, training_log
+from .common import add_recipe_parser, run_recipe
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
@@ -21,8 +21,7 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
 
 def run(args: argparse.Namespace) -> None:
     """Train and write the motion checkpoint the recipe names; progress lines on stderr."""
-    from ..config import MotionTrainConfig, load_train_config
+    from ..config import MotionTrainConfig
     from ..motion.train import train_motion
 
-    cfg = load_train_config(args.config, overrides(args.set), schema=MotionTrainConfig)
-    train_motion(cfg, log=training_log(args))
+    run_recipe(args, MotionTrainConfig, train_motion)

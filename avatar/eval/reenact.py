@@ -36,6 +36,7 @@ from ..config import Config
 from ..device import resolve_device
 from ..errors import AvatarError
 from ..expression.channels import CHANNEL_INDEX
+from ..models import load_mouth
 from ..portrait import detect_faces, inner_lip_gap
 from ..portrait.align import CROP_SIZE, align_face, alignment_matrix, warp
 from ..portrait.facemesh import eye_distance
@@ -85,7 +86,8 @@ class ClipResult:
 def make_renderer(image: np.ndarray, landmarks: np.ndarray, size: int, cfg: Config) -> Renderer:
     """The renderer under test for an enrolled face; the place where a config key would pick
     another renderer variant (``--set``), so variants are compared on the same clips."""
-    return Renderer(image, landmarks, size).to(resolve_device(cfg.inference.device))
+    device = resolve_device(cfg.inference.device)
+    return Renderer(image, landmarks, size, mouth=load_mouth(cfg, device)).to(device)
 
 
 def drive_expression(captured: np.ndarray, neutral: np.ndarray) -> np.ndarray:

@@ -26,13 +26,20 @@ from . import topology as topo
 from .allocator import keep_freed_buffers
 from .deformers import FaceFrame, expression_basis, source_expression
 from .eyelids import EYES, blink_amount, eyelid_sources
+from .learned_mouth import LearnedMouth, skin_rgb
 from .mouth import mouth_interior, mouth_opening
+from .mouth_net import MouthNet
 from .warp import build_warp_mesh
 
 GAZE_FULL_DEG = 30.0  # gaze angle that drives an eyeLook channel to 1
 DEPTH_SCALE = 0.9  # the face mesh's z runs deep (nose 0.43 IOD before the eyes; real faces ~0.35)
 MOUTH_BOX = (0.95, 0.3, 0.75)  # region that can hold the mouth opening: half-width, up, down (IOD)
 EYE_BOX = (0.45, 0.45, 0.25)  # region a closing eyelid can touch, around each eye
+# The displacement is computed at 256^2 and upsampled for larger frames: it is piecewise linear
+# over triangles several pixels wide, so bilinear upsampling changes it by a fraction of a pixel,
+# and at 512^2 the interpolation and its inversion cost a quarter (only the photo is sampled at
+# full resolution).
+FLOW_SIZE = 256
 
 
 def _gaze_channels(gaze: torch.Tensor) -> torch.Tensor:
@@ -88,10 +95,13 @@ class Renderer(nn.Module):
 
     ``image`` is the aligned portrait (H, W, 3) uint8 and ``landmarks`` its (478, 3) face mesh
     in the same pixels. ``neutral`` (64,) is the expression the photo shows: rendering it (with
-    zero head pose and gaze) reproduces the photo.
+    zero head pose and gaze) reproduces the photo. ``mouth`` is the learned mouth's network
+    (``avatar.models.load_mouth``); None draws the mouth procedurally (mouth.py).
     """
 
-    def __init__(self, image: np.ndarray, landmarks: np.ndarray, size: int = 256) -> None:
+    def __init__(
+        self, image: np.ndarray, landmarks: np.ndarray, size: int = 256, mouth: MouthNet | None = None
+    ) -> None:
         super().__init__()
         keep_freed_buffers()
         scale = size / image.shape[1]
@@ -101,7 +111,10 @@ class Renderer(nn.Module):
         lm = landmarks.astype(np.float64) * scale  # x, y, z all scale with the image
         lm[:, :2] += 0.5 * scale - 0.5  # keep pixel centres aligned after resizing
         frame = FaceFrame(lm)
-        mesh = build_warp_mesh(lm, size)
+        self.flow_size = min(size, FLOW_SIZE) if size % FLOW_SIZE == 0 else size
+        step = size // self.flow_size
+        mesh = build_warp_mesh(lm, size, step)
+        fs = self.flow_size
         basis = np.zeros((EXPRESSION_DIM, len(mesh.points), 2), np.float32)
         basis[:, : len(lm)] = expression_basis(lm)
         self.size, self.iod = size, frame.iod
@@ -113,20 +126,20 @@ class Renderer(nn.Module):
         # Pixel <- anchor interpolation as a sparse (H*W, P) matrix, 3 weights a row, scaled to
         # grid_sample's units (2 / S per pixel). A sparse product is 5x faster than gathers;
         # `sparse = False` switches to plain gathers for exporters that lack sparse tensors.
-        rows = np.repeat(np.arange(size * size), 3)
+        rows = np.repeat(np.arange(fs * fs), 3)
         interp = torch.sparse_coo_tensor(
             torch.from_numpy(np.stack([rows, mesh.vertices.ravel()])),
             torch.from_numpy(mesh.weights.ravel() * (2.0 / size)),
-            (size * size, len(mesh.points)),
+            (fs * fs, len(mesh.points)),
             check_invariants=True,
         ).coalesce()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
             self.register_buffer("interp", interp.to_sparse_csr())
-        self.register_buffer("vertices", torch.from_numpy(mesh.vertices.T.copy()))  # (3, H*W)
+        self.register_buffer("vertices", torch.from_numpy(mesh.vertices.T.copy()))  # (3, F*F)
         self.register_buffer(
             "weights", torch.from_numpy(mesh.weights.T[..., None] * (2.0 / size))
-        )  # (3, H*W, 1)
+        )  # (3, F*F, 1)
         self.sparse = True
         # Skip the eyelid and mouth layers for batches where they would not change a pixel;
         # exporters that trace one graph for every input set this to False.
@@ -137,6 +150,9 @@ class Renderer(nn.Module):
         ys, xs = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
         pixels = torch.stack([xs, ys], -1).float()[None]  # (1, S, S, 2)
         self.register_buffer("grid", (pixels + 0.5) * (2.0 / size) - 1.0)  # grid_sample units
+        ys, xs = torch.meshgrid(torch.arange(fs), torch.arange(fs), indexing="ij")
+        pixels = torch.stack([xs, ys], -1).float()[None]  # (1, F, F, 2)
+        self.register_buffer("flow_grid", (pixels + 0.5) * (2.0 / fs) - 1.0)
         self.register_buffer(
             "source", torch.tensor(img).permute(2, 0, 1).float()[None] / 255.0
         )  # (1, 3, S, S)
@@ -151,6 +167,19 @@ class Renderer(nn.Module):
         # read and written as slices, with their pixel centres kept for the layers' geometry.
         self.mouth_box = self._box(frame, _mouth_center(lm), MOUTH_BOX)
         self.register_buffer("mouth_pixels", _pixels(self.mouth_box))
+        self.learned = None
+        if mouth is not None:
+            skin = skin_rgb(img, lm, self.mouth_box)
+            self.learned = LearnedMouth(
+                mouth,
+                self.mouth_box,
+                _mouth_center(lm),
+                frame.iod,
+                self.lip_rgb,
+                skin,
+                self.neutral,
+                self.own_mouth[0, 0].numpy(),
+            )
         centers = [lm[list(upper), :2].mean(0) for _, upper, _ in EYES]
         mid = int(np.round(0.5 * (centers[0][0] + centers[1][0])))
         self.eye_boxes = []
@@ -178,20 +207,32 @@ class Renderer(nn.Module):
 
     def forward(self, expression: torch.Tensor, head: torch.Tensor, gaze: torch.Tensor) -> torch.Tensor:
         """(B, 64), (B, 3), (B, 2) -> (B, 3, S, S) RGB in [0, 1]."""
-        b, s = expression.shape[0], self.size
+        rgb, pts, grid = self.warped(expression, head, gaze)
+        rgb = self._blink(rgb, pts, expression)
+        return self._mouth(rgb, pts, expression, grid)
+
+    def warped(
+        self, expression: torch.Tensor, head: torch.Tensor, gaze: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The photo warped to the parameters before the eyelid and mouth layers: (B, 3, S, S) RGB,
+        the (B, P, 2) deformed anchors and the (B, S, S, 2) backward map (grid_sample units)."""
+        b, s, fs = expression.shape[0], self.size, self.flow_size
         pts = self.landmarks(expression, head, gaze)
         disp = (pts - self.points).permute(1, 0, 2).reshape(-1, 2 * b)  # (P, B*2)
         # grid units; made contiguous once, as the subtractions below are 10x slower on strided views
-        flow = self._interpolate(disp).view(s * s, b, 2).transpose(0, 1).contiguous().view(b, s, s, 2)
+        flow = self._interpolate(disp).view(fs * fs, b, 2).transpose(0, 1).contiguous().view(b, fs, fs, 2)
         # Backward map: the source pixel that lands on p is p - d(q) with q = p - d(p).
         # (torch.rsub(x, grid) is grid - x; the broadcasting "-" is 5x slower here.)
-        flow_there = F.grid_sample(flow.permute(0, 3, 1, 2), torch.rsub(flow, self.grid), align_corners=False)
+        flow_there = F.grid_sample(
+            flow.permute(0, 3, 1, 2), torch.rsub(flow, self.flow_grid), align_corners=False
+        )  # (B, 2, F, F)
+        if fs != s:  # (B, 2, F, F) -> (B, 2, S, S)
+            flow_there = F.interpolate(flow_there, size=(s, s), mode="bilinear", align_corners=False)
         grid = torch.rsub(flow_there.permute(0, 2, 3, 1).contiguous(), self.grid)
         rgb = F.grid_sample(
             self.source.expand(b, -1, -1, -1), grid, align_corners=False, padding_mode="border"
         )
-        rgb = self._blink(rgb, pts, expression)
-        return self._mouth(rgb, pts, expression, grid)
+        return rgb, pts, grid
 
     def _mouth(
         self, rgb: torch.Tensor, pts: torch.Tensor, expression: torch.Tensor, grid: torch.Tensor
@@ -204,10 +245,15 @@ class Renderer(nn.Module):
         y0, y1, x0, x1 = self.mouth_box
         region = rgb[:, :, y0:y1, x0:x1].reshape(b, 3, -1)  # (B, 3, M)
         own = F.grid_sample(self.own_mouth.expand(b, -1, -1, -1), grid[:, y0:y1, x0:x1], align_corners=False)
+        h, w = y1 - y0, x1 - x0
+        if self.learned is not None:
+            out, _ = self.learned(region.view(b, 3, h, w), pts, expression, mask.view(b, 1, h, w), own)
+            rgb[:, :, y0:y1, x0:x1] = out
+            return rgb
         own = own.reshape(b, 1, -1)  # 1 where the photo's own mouth interior lands
         inside = mouth_interior(o, along, expression, self.lip_rgb, self.iod).permute(0, 2, 1)
         interior = own * region + (1.0 - own) * inside
-        rgb[:, :, y0:y1, x0:x1] = (region + mask[:, None] * (interior - region)).view(b, 3, y1 - y0, x1 - x0)
+        rgb[:, :, y0:y1, x0:x1] = (region + mask[:, None] * (interior - region)).view(b, 3, h, w)
         return rgb
 
     def _blink(self, rgb: torch.Tensor, pts: torch.Tensor, expression: torch.Tensor) -> torch.Tensor:

@@ -60,10 +60,13 @@ def _border(size: int) -> np.ndarray:
     return np.unique(np.concatenate([top, bottom, left, right]), axis=0)
 
 
-def build_warp_mesh(lm: np.ndarray, size: int) -> WarpMesh:
+def build_warp_mesh(lm: np.ndarray, size: int, step: int = 1) -> WarpMesh:
     """Triangulate landmarks + anchors and precompute each pixel's triangle and weights.
 
-    ``lm`` is (478, 3) in pixels of the ``size`` x ``size`` frame.
+    ``lm`` is (478, 3) in pixels of the ``size`` x ``size`` frame. With ``step`` > 1 the
+    interpolation is kept for the pixels of a frame ``step`` times coarser (each at the centre of
+    the ``step`` x ``step`` pixels it stands for): the displacement is smooth enough to be
+    computed there and upsampled.
     """
     ring_pts, ring_follow, ring_depth = _rings(lm)
     border = _border(size)
@@ -73,7 +76,8 @@ def build_warp_mesh(lm: np.ndarray, size: int) -> WarpMesh:
     depth = np.concatenate([lm[:, 2], ring_depth[inside], np.zeros(len(border))])
     # QJ joggles exactly coincident points (closed lips put 13 and 14 on one spot).
     tri = Delaunay(points, qhull_options="QJ Pp")
-    ys, xs = np.mgrid[0:size, 0:size]
+    ticks = np.arange(0, size, step) + (step - 1) / 2.0
+    xs, ys = np.meshgrid(ticks, ticks)
     pixels = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float64)
     simplex = tri.find_simplex(pixels)
     simplex = np.where(simplex < 0, tri.find_simplex(np.clip(pixels, 0, size - 1)), simplex)

@@ -38,7 +38,7 @@ def load_models(cfg: Config) -> Models:
     import torch
 
     from ..device import resolve_device
-    from ..models import load_lipsync, load_motion, shipped
+    from ..models import load_lipsync, load_motion, load_mouth, shipped
     from ..portrait import default_avatar
     from ..stream.core import live_networks
 
@@ -47,6 +47,8 @@ def load_models(cfg: Config) -> Models:
     device = resolve_device(cfg.inference.device)
     lipsync = load_lipsync(cfg) if shipped("lipsync") else None
     motion = load_motion(cfg).net
+    for where in {device, "cpu"}:  # render.mouth: learned loads (and checks) its network now, for
+        load_mouth(cfg, where)  # offline requests and for live streams (CPU); renderers share it
     live, live_motion = None, None
     if lipsync is not None:
         plain = cfg.inference.backend == "torch" and cfg.inference.precision == "fp32"

@@ -62,8 +62,11 @@ def test_lipsync_and_motion_match_torch(exported):
 
 
 def test_renderer_matches_torch_within_one_level(exported):
+    from avatar.config import load_config
+    from avatar.models import load_renderer
+
     avatar = default_avatar()
-    renderer = Renderer(avatar.image, avatar.landmarks, 256)
+    renderer = load_renderer(avatar, 256, load_config(), "cpu")  # the configured mouth, as exported
     rng = np.random.default_rng(3)
     expression = (rng.random((5, 64)) * 0.4).astype(np.float32)  # every layer: mouth open, lids moving
     expression[:, CHANNEL_INDEX["jawOpen"]] = np.linspace(0.0, 0.8, 5)
@@ -119,3 +122,25 @@ def test_missing_checkpoint_is_one_line(tmp_path, capsys):
     assert main(["export", "onnx", str(tmp_path / "out"), "--model", str(tmp_path / "none.pt")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("avatar: error: lipsync checkpoint not found")
+
+
+def test_learned_mouth_renderer_matches_torch_within_one_level(tmp_path):
+    import matplotlib.cbook
+
+    from avatar.models import mouth_net
+    from avatar.onnx.export import export_renderer
+    from avatar.portrait.build import build_avatar
+    from avatar.portrait.image import read_image
+
+    photo = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)  # mouth closed:
+    avatar = build_avatar(read_image(photo), "hopper", photo, "0" * 64)  # the inside is all drawn
+    renderer = Renderer(avatar.image, avatar.landmarks, 256, mouth=mouth_net())
+    path = export_renderer(tmp_path / "renderer.onnx", renderer, avatar.name)
+    expression = np.zeros((4, 64), np.float32)
+    expression[:, CHANNEL_INDEX["jawOpen"]] = [0.0, 0.2, 0.5, 0.8]  # shut, then ever wider
+    zeros = np.zeros((4, 3), np.float32)
+    feeds = {"expression": expression, "head": zeros, "gaze": zeros[:, :2].copy()}
+    rgb = _session(path).run(None, feeds)[0]
+    frames = (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8).transpose(0, 2, 3, 1)
+    want = renderer.render(expression)
+    assert np.abs(frames.astype(int) - want.astype(int)).max() <= 1

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from ...audio import SAMPLE_RATE
 from ...config import with_overrides
 from ...errors import AvatarError
-from ...render import Renderer
+from ...models import load_renderer
 from ...store import StoreUnavailableError
 from ...stream.camera import CameraFrameError, CameraSession
 from ...stream.core import AvatarStream
@@ -71,7 +71,7 @@ async def _start(websocket: WebSocket, state) -> LiveSession | CameraSession:
             avatar = await asyncio.to_thread(named_avatar, models, state.avatars, start.avatar)
         renderer = None
         if start.format != "params":
-            renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, start.size)
+            renderer = await asyncio.to_thread(load_renderer, avatar, start.size, cfg, "cpu")
     except AvatarError as exc:
         raise _RefusedError(1008, str(exc)) from None
     except StoreUnavailableError as exc:  # 1013: try again later

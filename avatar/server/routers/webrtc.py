@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from ...config import with_overrides
-from ...render import Renderer
+from ...models import load_renderer
 from ...stream.core import AvatarStream
 from ...stream.protocol import StreamOptions
 from ..deps import Authorized, Avatars, Ready, State
@@ -42,7 +42,7 @@ async def offer(body: Offer, state: State, models: Ready, store: Avatars) -> Ans
         raise HTTPException(503, "the neural lip-sync is not installed on this server")
     cfg = with_overrides(state.cfg, body.options.overrides())
     avatar = await asyncio.to_thread(named_avatar, models, store, body.avatar)
-    renderer = await asyncio.to_thread(Renderer, avatar.image, avatar.landmarks, body.size)
+    renderer = await asyncio.to_thread(load_renderer, avatar, body.size, cfg, "cpu")
     # Off the event loop, as everything slow here: the stream warms its networks up.
     stream = await asyncio.to_thread(AvatarStream, cfg, models.stream_lipsync, models.stream_motion, renderer)
     session = WebRtcSession(stream)

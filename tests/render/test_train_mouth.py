@@ -1,0 +1,75 @@
+"""``avatar data mouth`` and ``avatar train-mouth`` on a clip the renderer made (tests/fixtures),
+with a tiny network: pairs are written and resumed, training lowers the loss, and the checkpoint
+describes itself and drives the renderer through ``render.mouth_model``."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from avatar.cli import main
+from avatar.config import MouthTrainConfig, load_config, load_train_config
+from avatar.lipsync.visemes import viseme_target
+from avatar.models import load_renderer, read_checkpoint
+from avatar.portrait import default_avatar
+from avatar.render.mouth_net import MouthNet
+from avatar.render.train_mouth import evaluate, load_pairs, mouth_dims, train_mouth
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "capture" / "roundtrip.mp4"
+RECIPE = Path(__file__).resolve().parents[2] / "configs" / "train_mouth.yaml"
+TINY = {"grid_h": 16, "grid_w": 24, "width": [4, 8, 8]}
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory) -> Path:
+    videos = tmp_path_factory.mktemp("videos")
+    shutil.copy(FIXTURE, videos / "speaker.mp4")
+    (videos / "notes.mp4").write_text("not a video")
+    out = tmp_path_factory.mktemp("pairs")
+    assert main(["data", "mouth", str(videos), "--out", str(out), "--stride", "2", "-q"]) == 0
+    return out
+
+
+def _recipe(pairs: Path, out: Path, steps: int) -> MouthTrainConfig:
+    overrides = {"data": [str(pairs)], "val": [], "model": TINY, "steps": steps, "eval_every": steps,
+                 "clips_per_step": 1, "frames_per_clip": 4, "out": str(out), "half": False}  # fmt: skip
+    return load_train_config(RECIPE, overrides, schema=MouthTrainConfig)
+
+
+@pytest.mark.slow
+def test_pairs_are_written_once_and_bad_files_skipped(pairs, capsys):
+    with np.load(pairs / "speaker.npz") as z:
+        assert z["region"].shape == z["real"].shape and z["region"].dtype == np.uint8
+        n = len(z["frames"])
+        assert n >= 10 and z["pts"].shape == (n, 478, 2) and z["expression"].shape == (n, 64)
+        assert z["image"].shape == (512, 512, 3)
+    assert not (pairs / "notes.npz").exists()
+    stamp = (pairs / "speaker.npz").stat().st_mtime_ns
+    videos = Path(str(pairs).replace("pairs", "videos"))
+    assert main(["data", "mouth", str(videos), "--out", str(pairs)]) == 0
+    assert (pairs / "speaker.npz").stat().st_mtime_ns == stamp  # resumed: nothing redone
+    assert "notes.mp4: skipped" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_training_lowers_the_loss_and_the_checkpoint_drives_the_renderer(pairs, tmp_path):
+    cfg = _recipe(pairs, tmp_path / "mouth.pt", 40)
+    torch.manual_seed(cfg.seed)
+    before = evaluate(load_pairs(pairs, MouthNet(mouth_dims(cfg.model))), cfg)
+    train_mouth(cfg, log=lambda line: None)
+    payload = read_checkpoint("mouth", tmp_path / "mouth.pt")
+    assert payload["dims"]["grid_w"] == 24 and payload["history"][-1]["step"] == 40
+    render_cfg = load_config({"render.mouth": "learned", "render.mouth_model": str(tmp_path / "mouth.pt")})
+    renderer = load_renderer(default_avatar(), 256, render_cfg)
+    net = renderer.learned.net
+    after = evaluate(load_pairs(pairs, net), cfg)
+    assert after < 0.9 * before
+    assert renderer.render(viseme_target("aa", 0.6)[None]).shape == (1, 256, 256, 3)
+
+
+def test_a_missing_folder_is_one_line(tmp_path, capsys):
+    assert main(["data", "mouth", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [f"avatar: error: not a folder: {tmp_path / 'nowhere'}"]
