@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from .neural.lipsync import LipSyncNetwork
     from .neural.model import LipSyncNet
     from .portrait import Avatar
+    from .portrait.align import AlignedFace
     from .render import Renderer
     from .render.mouth_net import MouthNet
 
@@ -170,9 +171,11 @@ def load_mouth(cfg: Config, device: str | None = None) -> MouthNet | None:
     return _MOUTHS[key]
 
 
-def load_renderer(avatar: Avatar, size: int, cfg: Config, device: str | None = None) -> Renderer:
-    """The renderer of ``avatar`` at ``size`` as configured: its mouth (``render.mouth``), on
-    ``device`` (default ``inference.device``)."""
+def load_renderer(
+    avatar: Avatar | AlignedFace, size: int, cfg: Config, device: str | None = None
+) -> Renderer:
+    """The renderer of ``avatar`` (an enrolled avatar, or any aligned face) at ``size`` as
+    configured: its mouth (``render.mouth``), on ``device`` (default ``inference.device``)."""
     from .device import resolve_device
     from .render import Renderer
 

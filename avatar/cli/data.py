@@ -192,16 +192,14 @@ def _run_capture(args: argparse.Namespace) -> None:
 def _run_mouth(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from ..data.capture import VIDEO_EXTENSIONS
+    from ..data.capture import find_clips
     from ..data.mouth_pairs import build_pairs
 
     folder = Path(args.folder)
     if not folder.is_dir():
         raise AvatarError(f"not a folder: {folder}")
     skip = set(args.skip)
-    videos = [
-        p for p in sorted(folder.iterdir()) if p.suffix.lower() in VIDEO_EXTENSIONS and p.stem not in skip
-    ][:: args.every]
+    videos = [c for c in find_clips(folder, Path(args.out)) if c.name not in skip][:: args.every]
     if not videos:
         raise AvatarError(f"{folder}: no videos (after --skip)")
 

@@ -7,7 +7,8 @@ is aligned by its own eye corners, so head motion and zoom drop out and the real
 the rendered lips do. Frames whose rendered or real lips part by at least ``MIN_OPEN_PX`` are kept. One
 file per clip, written atomically, so a rerun skips finished clips:
 
-OUT/NAME.npz   image (512, 512, 3) uint8 and landmarks (478, 3): the enrolled neutral, aligned;
+OUT/NAME.npz   (NAME: the clip's path under the folder, without its extension, as data capture)
+               image (512, 512, 3) uint8 and landmarks (478, 3): the enrolled neutral, aligned;
                region and real (N, h, w, 3) uint8: the warped and the real mouth box at 256^2;
                pts (N, 478, 2): the deformed landmarks; real_pts (N, 478, 2): the real frame's,
                aligned alike; expression (N, 64); frames (N,) video frame indices; size (the
@@ -25,6 +26,7 @@ import numpy as np
 
 from ..errors import AvatarError
 from . import files
+from .capture import Clip
 
 SIZE = 256  # px: the render size the pairs are made at (the network works in eye distances)
 MIN_OPEN_PX = 12  # px of parted lips (rendered, at SIZE) for a frame to teach anything
@@ -91,27 +93,29 @@ def _work(video: str, target: str, stride: int) -> tuple[str, int, str | None]:
         arrays = pair_clip(Path(video), stride)
     except AvatarError as exc:
         return video, 0, str(exc)
+    Path(target).parent.mkdir(parents=True, exist_ok=True)  # NAME may lie in a subfolder
     files.save_npz(Path(target), arrays)
     return video, len(arrays["frames"]), None
 
 
 def build_pairs(
-    videos: Sequence[Path],
+    videos: Sequence[Clip],
     out: Path,
     stride: int = 1,
     jobs: int = 1,
     progress: Callable[[int, int, str, int, str | None], None] | None = None,
 ) -> dict:
-    """Write OUT/NAME.npz for each video not done yet; returns counts (clips, frames, failed)."""
+    """Write each video's pairs (``Clip.out``, under ``out``) if not done yet, as ``find_clips``
+    lists them; returns counts (clips, frames, failed)."""
     from concurrent.futures import as_completed
 
     from .workers import worker_pool
 
     out.mkdir(parents=True, exist_ok=True)
-    todo = [v for v in videos if not (out / f"{v.stem}.npz").is_file()]
+    todo = [v for v in videos if not v.out.is_file()]
     done, failed, frames = len(videos) - len(todo), [], 0
     start = time.perf_counter()
-    args = [(str(v), str(out / f"{v.stem}.npz"), stride) for v in todo]
+    args = [(str(v.path), str(v.out), stride) for v in todo]
     with worker_pool(jobs) as (pool, running):
         if pool is None:
             results = (_work(*a) for a in args)

@@ -33,14 +33,12 @@ from ..capture import capture
 from ..capture.core import track
 from ..capture.neutral import neutral_index
 from ..config import Config
-from ..device import resolve_device
 from ..errors import AvatarError
 from ..expression.channels import CHANNEL_INDEX
-from ..models import load_mouth
+from ..models import load_renderer
 from ..portrait import detect_faces, inner_lip_gap
 from ..portrait.align import CROP_SIZE, align_face, alignment_matrix, warp
 from ..portrait.facemesh import eye_distance
-from ..render import Renderer
 from ..render import topology as topo
 from ..video.reader import read_frames
 from .image import psnr, ssim_map
@@ -81,13 +79,6 @@ class ClipResult:
 
     summary: dict
     pairs: list[Pair] = field(default_factory=list)
-
-
-def make_renderer(image: np.ndarray, landmarks: np.ndarray, size: int, cfg: Config) -> Renderer:
-    """The renderer under test for an enrolled face; the place where a config key would pick
-    another renderer variant (``--set``), so variants are compared on the same clips."""
-    device = resolve_device(cfg.inference.device)
-    return Renderer(image, landmarks, size, mouth=load_mouth(cfg, device)).to(device)
 
 
 def drive_expression(captured: np.ndarray, neutral: np.ndarray) -> np.ndarray:
@@ -182,7 +173,7 @@ def reenact_clip(
     lm = faces[neutral]
     times, crops, neutral_rgb = _real_crops(video, neutral, alignment_matrix(lm, size), size)
     aligned = align_face(neutral_rgb, lm)
-    renderer = make_renderer(aligned.image, aligned.landmarks, size, cfg)
+    renderer = load_renderer(aligned, size, cfg)  # render.mouth and the device as configured
     box, mouth, face = regions(aligned.landmarks * (size / CROP_SIZE), size)
 
     expression = drive_expression(anim.expression, renderer.neutral.cpu().numpy())
