@@ -397,7 +397,8 @@ class MouthTrainConfig(_Strict):
     ssim_weight: float = Field(ge=0.0)
     gradient_weight: float = Field(ge=0.0)
     colour_jitter: float = Field(ge=0.0, le=0.5)  # per-channel gain range, photo and frame alike
-    geometry: Literal["real", "rendered"]  # lips drawn against: the real frame's, or the capture's
+    # lips drawn against: the real frame's, the capture's as rendered, or either by a coin per clip
+    geometry: Literal["real", "rendered", "mixed"]
     eval_every: int = Field(ge=1)
     seed: int
     threads: int = Field(ge=0)  # 0: torch's default

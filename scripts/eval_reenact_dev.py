@@ -5,7 +5,8 @@ speakers (none of the three Ocasio-Cortez clips, one clip per person), from ../s
 (or --data DIR). Runs ``avatar eval reenact`` once per source, writing SOURCE.json and a report
 folder per source under --out, and prints each source's means and seconds per clip.
 
-    python scripts/eval_reenact_dev.py [--data ../shared/data/av] [--out /tmp/reenact-dev] [--set K=V]
+    python scripts/eval_reenact_dev.py [--data ../shared/data/av] [--out /tmp/reenact-dev]
+        [--set K=V] [--align frame|clip]
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).parents[1] / "../shared/data/av")
     parser.add_argument("--out", type=Path, default=Path("/tmp/reenact-dev"))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="renderer variant")
+    parser.add_argument("--align", choices=("frame", "clip"), default="frame", help="as eval reenact's")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -38,6 +40,7 @@ def main() -> None:
         figures = args.out / f"{source}.json"
         argv = ["eval", "reenact", *(str(args.data / c) for c in clips), "--json", str(figures)]
         argv += ["--report", str(args.out / source), *(f"--set={s}" for s in args.set)]
+        argv += ["--align", args.align]
         if avatar(argv) != 0:
             raise SystemExit(f"avatar eval reenact failed on {source}")
         data = json.loads(figures.read_text())

@@ -93,6 +93,14 @@ def add_parser(commands: argparse._SubParsersAction, name: str, text: str) -> ar
         default=FRAME_SIZES[0],
         help="render size in px (default 256)",
     )
+    reenact.add_argument(
+        "--align",
+        choices=("frame", "clip"),
+        default="frame",
+        help="how a real frame is put in the rendered frame's crop: 'frame' registers each one on "
+        "the eye corners and nose bridge (head translation and zoom drop out), 'clip' uses the "
+        "neutral frame's alignment for all (default frame)",
+    )
     add_common(reenact, device=False, example="device=cuda")
     return parser
 
@@ -205,7 +213,9 @@ def _eval_reenact(args: argparse.Namespace) -> None:
                 file=sys.stderr,
             )
 
-    results, pairs = evaluate_reenact(args.clips, cfg, args.size, overrides(args.set), progress)
+    results, pairs = evaluate_reenact(
+        args.clips, cfg, args.size, overrides(args.set), progress, align=args.align
+    )
     if not results["clips"]:
         raise AvatarError(f"no clip could be evaluated ({len(results['skipped'])} skipped)")
     print(f"{'clip':<28}" + "".join(f"{HEADINGS[k][0]:>17}" for k in METRICS))

@@ -2,9 +2,12 @@
 
 For each real clip: its neutral frame (capture's choice, the most relaxed closed-mouth frame) is
 enrolled as the avatar, the avatar is driven with the clip's own capture at 30 fps, and every
-rendered frame is compared with the real frame shown nearest in time, warped into the same
-aligned crop with the neutral frame's alignment (the camera is taken as fixed, so one matrix for
-the clip). Frames where capture found no face are left out. Per clip:
+rendered frame is compared with the real frame shown nearest in time, warped into the rendered
+frame's crop. ``align`` says how: ``"frame"`` (the default) registers each real frame on the
+rendered one by the eye corners and the nose bridge (REGISTER_POINTS, a least-squares similarity),
+so that head translation and zoom, which the renderer does not reproduce, leave the mouth and face
+figures; ``"clip"`` uses the neutral frame's alignment for every frame (the camera and the head's
+place taken as fixed). Frames where capture found no face are left out. Per clip:
 
 - ``aperture_r``: Pearson r of the inner-lip aperture (MediaPipe inner-lip gap / eye distance,
   the measure of ``eval lipsync``) on the real and the rendered frames;
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 from ..animation import Animation
 from ..capture import capture
@@ -59,6 +63,9 @@ MOUTH_PAD = (0.15, 0.10, 0.30)
 SHEET_FRAMES = 4  # widest openings per clip on the contact sheet
 SHEET_GAP_S = 0.3  # between two of them, so that one wide vowel does not fill the row
 BLINKS = (CHANNEL_INDEX["eyeBlinkLeft"], CHANNEL_INDEX["eyeBlinkRight"])
+# Points the mouth and jaw do not move: the four eye corners and the nose bridge
+REGISTER_POINTS = (33, 133, 362, 263, 168)
+ALIGNS = ("frame", "clip")
 
 Drive = Callable[..., Animation]  # (video, neutral_frame=N) -> Animation, as avatar.capture.capture
 
@@ -110,6 +117,19 @@ def regions(landmarks: np.ndarray, size: int) -> tuple[tuple[int, int, int, int]
     return (int(fx0), int(fy0), int(np.ceil(fx1)), int(np.ceil(fy1))), mouth, face.astype(bool)
 
 
+def fit_similarity(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(2, 3) least-squares similarity (rotation, uniform scale, shift) taking points (N, 2) of
+    ``source`` onto ``target`` (Umeyama's closed form, no reflection)."""
+    src, dst = source.astype(np.float64), target.astype(np.float64)
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    u, sigma, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.diag([1.0, np.sign(np.linalg.det(u @ vt))])
+    rot = u @ d @ vt
+    scale = float(np.trace(np.diag(sigma) @ d) / max((a**2).sum() / len(src), 1e-12))
+    return np.hstack([scale * rot, (mu_d - scale * rot @ mu_s)[:, None]])
+
+
 def nearest_frames(times: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Index of the video frame whose time is nearest each grid time."""
     right = np.clip(np.searchsorted(times, grid), 1, len(times) - 1)
@@ -145,40 +165,59 @@ def _listed(values: np.ndarray) -> list[float | None]:
     return [None if not np.isfinite(v) else round(float(v), 5) for v in values]
 
 
-def _real_crops(
-    video: str | Path, neutral: int, matrix: np.ndarray, size: int
-) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
-    """(frame times from the first, every frame warped by ``matrix`` into a size x size crop,
-    the neutral frame's full RGB)."""
-    times, crops, neutral_rgb = [], [], None
-    for i, (t, rgb) in enumerate(read_frames(video)):
+def _read_video(video: str | Path, neutral: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(frame times from the first, every frame's RGB)."""
+    times, frames = [], []
+    for t, rgb in read_frames(video):
         times.append(t)
-        crops.append(warp(rgb, matrix, size))
-        if i == neutral:
-            neutral_rgb = rgb
-    if neutral_rgb is None:
+        frames.append(rgb)
+    if neutral >= len(frames):
         raise AvatarError(f"{video}: the video has {len(times)} frames, fewer than when it was tracked")
     t = np.asarray(times, np.float64)
-    return t - t[0], crops, neutral_rgb
+    return t - t[0], frames
 
 
 def reenact_clip(
-    video: str | Path, cfg: Config, size: int = 256, drive: Drive = capture, sheet: int = SHEET_FRAMES
+    video: str | Path,
+    cfg: Config,
+    size: int = 256,
+    drive: Drive = capture,
+    sheet: int = SHEET_FRAMES,
+    align: str = "frame",
 ) -> ClipResult:
     """Self-reenact one clip (see the module docstring); AvatarError for a clip it cannot use."""
+    if align not in ALIGNS:
+        raise ValueError(f"align must be one of {ALIGNS}, not {align!r}")
     start = time.perf_counter()
     _, faces = track(video)
     neutral = neutral_index(faces)
     anim = drive(video, neutral_frame=neutral)
     lm = faces[neutral]
-    times, crops, neutral_rgb = _real_crops(video, neutral, alignment_matrix(lm, size), size)
-    aligned = align_face(neutral_rgb, lm)
+    times, video_frames = _read_video(video, neutral)
+    aligned = align_face(video_frames[neutral], lm)
     renderer = load_renderer(aligned, size, cfg)  # render.mouth and the device as configured
     box, mouth, face = regions(aligned.landmarks * (size / CROP_SIZE), size)
 
     expression = drive_expression(anim.expression, renderer.neutral.cpu().numpy())
     grid = np.arange(anim.num_frames) / anim.fps
     shown = nearest_frames(times, grid)
+    clip_matrix = alignment_matrix(lm, size)
+    device = renderer.basis.device
+    driven = (
+        torch.as_tensor(a, dtype=torch.float32, device=device) for a in (expression, anim.head, anim.gaze)
+    )
+    with torch.no_grad():  # where the rendered frames' eye corners and nose bridge are
+        anchors = renderer.landmarks(*driven)[:, list(REGISTER_POINTS)].cpu().numpy()  # (T, 5, 2)
+
+    def real_crop(i: int) -> np.ndarray:
+        """Grid frame i's real frame, in the rendered frame's crop."""
+        real_lm = faces[shown[i]]
+        if align == "clip" or real_lm is None:
+            return warp(video_frames[shown[i]], clip_matrix, size)
+        return warp(
+            video_frames[shown[i]], fit_similarity(real_lm[list(REGISTER_POINTS), :2], anchors[i]), size
+        )
+
     found = np.ones(anim.num_frames, bool) if anim.face_found is None else anim.face_found
     used = np.flatnonzero(found)
     per_frame = {k: np.full(anim.num_frames, np.nan) for k in ("real", "rendered", *METRICS[1:])}
@@ -187,18 +226,18 @@ def reenact_clip(
         idx = used[lo : lo + batch]
         frames = renderer.render(expression[idx], anim.head[idx], anim.gaze[idx])
         for i, rendered in zip(idx, frames, strict=True):
-            real = crops[shown[i]]
+            real = real_crop(i)
             real_lm, rendered_lm = _face_mesh(real), _face_mesh(rendered)
             if real_lm is not None:
                 per_frame["real"][i] = inner_lip_gap(real_lm)
             if rendered_lm is not None:
                 per_frame["rendered"][i] = inner_lip_gap(rendered_lm)
             per_frame["lip_nme"][i] = _lip_nme(real_lm, rendered_lm)
-            similarity = ssim_map(real, rendered)
+            structure = ssim_map(real, rendered)
             per_frame["mouth_psnr"][i] = psnr(real, rendered, mouth)
             per_frame["face_psnr"][i] = psnr(real, rendered, face)
-            per_frame["mouth_ssim"][i] = float(similarity[mouth].mean())
-            per_frame["face_ssim"][i] = float(similarity[face].mean())
+            per_frame["mouth_ssim"][i] = float(structure[mouth].mean())
+            per_frame["face_ssim"][i] = float(structure[face].mean())
 
     figures = {"aperture_r": pearson(per_frame["real"], per_frame["rendered"])}
     figures.update({k: finite_mean(per_frame[k]) for k in METRICS[1:]})
@@ -206,7 +245,7 @@ def reenact_clip(
     pairs = []
     for i in _widest(per_frame["real"], round(SHEET_GAP_S * anim.fps), sheet):
         rendered = renderer.render(expression[i : i + 1], anim.head[i : i + 1], anim.gaze[i : i + 1])[0]
-        real = crops[shown[i]]
+        real = real_crop(i)
         pairs.append(
             Pair(float(grid[i]), float(per_frame["real"][i]), real[y0:y1, x0:x1], rendered[y0:y1, x0:x1])
         )
@@ -217,6 +256,7 @@ def reenact_clip(
         "frames_compared": len(used),
         "video_frames": len(times),
         "neutral_frame": int(neutral),
+        "align": align,
         **{k: None if v is None or not np.isfinite(v) else round(float(v), 5) for k, v in figures.items()},
         "seconds": round(time.perf_counter() - start, 2),
         "fps": anim.fps,
@@ -233,6 +273,7 @@ def evaluate_reenact(
     settings: dict[str, str] | None = None,
     progress: Callable[[int, int, Path, ClipResult | None, str | None], None] | None = None,
     drive: Drive = capture,
+    align: str = "frame",
 ) -> tuple[dict, dict[str, list[Pair]]]:
     """Self-reenact every clip. Returns the JSON-ready results (per clip, ``mean`` of METRICS
     over the clips evaluated, ``skipped`` with each unusable clip's one-line reason) and the
@@ -244,7 +285,7 @@ def evaluate_reenact(
         try:
             if not video.is_file():
                 raise AvatarError(f"not a file: {video}")
-            result = reenact_clip(video, cfg, size, drive)
+            result = reenact_clip(video, cfg, size, drive, align=align)
         except AvatarError as exc:
             error = str(exc)
             skipped.append({"video": str(video), "error": error})
@@ -258,6 +299,7 @@ def evaluate_reenact(
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "size": size,
         "settings": dict(settings or {}),
+        "align": align,
         "metrics": list(METRICS),
         "clips": clips,
         "skipped": skipped,

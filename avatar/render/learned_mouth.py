@@ -26,7 +26,6 @@ from .mouth import mouth_opening
 from .mouth_net import MouthNet
 
 NET_BOX = (0.6, 0.2, 0.6)  # cells cover half-width, up, down (IOD) around the neutral mouth centre
-RING_IOD = 0.05  # how far past the opening the network may repaint: the lips' inner edge
 # Mouth channels the cells are told, as the offset from the photo's own (pairs: mean of the sides).
 # Capture measures these on real faces; the teeth and tongue articulators it cannot see, so the
 # network never learned them: they shape the opening through the lips only.
@@ -108,7 +107,8 @@ class LearnedMouth(nn.Module):
         photo = torch.cat([lip_rgb.float(), torch.as_tensor(skin, dtype=torch.float32)]) - 0.5
         self.register_buffer("photo", photo.view(1, 6, 1, 1))
         self.register_buffer("neutral", neutral.clone())
-        grow = 2 * round(2 * RING_IOD * iod) + 1
+        self.ring_iod = net.dims.ring
+        grow = 2 * round(2 * self.ring_iod * iod) + 1
         own = cv2.dilate(own_mouth.astype(np.float32), np.ones((grow, grow), np.uint8))[y0:y1, x0:x1]
         self.register_buffer("own_grown", torch.from_numpy(own)[None, None])  # (1, 1, h, w)
         self.condition = [[CHANNEL_INDEX[name] for name in names] for names in CONDITION]
@@ -117,7 +117,7 @@ class LearnedMouth(nn.Module):
         self, region: torch.Tensor, pts: torch.Tensor, expression: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, 3, h, w) warped mouth box, (B, P, 2) deformed landmarks, (B, 64) -> the cells'
-        features (B, F, gh, gw) and the ring (B, 1, gh, gw): the opening grown by RING_IOD and
+        features (B, F, gh, gw) and the ring (B, 1, gh, gw): the opening grown by the net's ring and
         feathered over as much again, zero where the lips touch."""
         b = region.shape[0]
         gh, gw = self.grid_hw
@@ -134,10 +134,12 @@ class LearnedMouth(nn.Module):
             ],
             1,
         ).view(b, 5, gh, gw)
-        r = RING_IOD * self.iod
+        r = self.ring_iod * self.iod
         grown = torch.sigmoid((o.n - o.n_up + r) * (4.0 / r)) * torch.sigmoid((o.n_low - o.n + r) * (4.0 / r))
         ring = (
-            grown * (o.n_low - o.n_up).clamp(0.0, 1.0) * torch.sigmoid((1.0 + RING_IOD - along.abs()) * 40.0)
+            grown
+            * (o.n_low - o.n_up).clamp(0.0, 1.0)
+            * torch.sigmoid((1.0 + self.ring_iod - along.abs()) * 40.0)
         )
         w = expression - self.neutral  # (B, 64): what moved the lips from the photo
         channels = torch.stack([w[:, idx].mean(-1) for idx in self.condition], 1)  # (B, C)

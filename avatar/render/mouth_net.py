@@ -24,6 +24,7 @@ class MouthDims:
     grid_h: int = 40  # cells across the mouth box (learned_mouth.NET_BOX), rows
     grid_w: int = 64  # and columns: 1.3 px a cell at 256^2
     width: tuple[int, int, int] = (12, 24, 32)  # channels at 1, 1/2 and 1/4 of the grid
+    ring: float = 0.05  # IOD past the lips' inner edge the network may repaint (then as much feathered)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MouthDims:

@@ -238,23 +238,43 @@ class Renderer(nn.Module):
         self, rgb: torch.Tensor, pts: torch.Tensor, expression: torch.Tensor, grid: torch.Tensor
     ) -> torch.Tensor:
         """Fill the opening between the lips (see mouth.py); nothing to do while they touch."""
-        mask, o, along = mouth_opening(self.mouth_pixels, pts)
-        if self.skip_idle_layers and not bool(mask.gt(1e-3).any()):
-            return rgb
-        b = rgb.shape[0]
         y0, y1, x0, x1 = self.mouth_box
-        region = rgb[:, :, y0:y1, x0:x1].reshape(b, 3, -1)  # (B, 3, M)
-        own = F.grid_sample(self.own_mouth.expand(b, -1, -1, -1), grid[:, y0:y1, x0:x1], align_corners=False)
-        h, w = y1 - y0, x1 - x0
+        parted = mouth_opening(self.mouth_pixels, pts)
+        if self.skip_idle_layers:
+            moving = parted[0].gt(1e-3).any(1)  # (B,) frames whose lips part
+            if not bool(moving.any()):
+                return rgb
+            if not bool(moving.all()):  # the other frames' mouths stay as warped: skip their work
+                keep = moving.nonzero()[:, 0]
+                rgb[keep, :, y0:y1, x0:x1] = self._fill(
+                    rgb[keep, :, y0:y1, x0:x1], pts[keep], expression[keep], grid[keep, y0:y1, x0:x1]
+                )
+                return rgb
+        rgb[:, :, y0:y1, x0:x1] = self._fill(
+            rgb[:, :, y0:y1, x0:x1], pts, expression, grid[:, y0:y1, x0:x1], parted
+        )
+        return rgb
+
+    def _fill(
+        self,
+        box: torch.Tensor,
+        pts: torch.Tensor,
+        expression: torch.Tensor,
+        grid: torch.Tensor,
+        parted: tuple | None = None,
+    ) -> torch.Tensor:
+        """The warped mouth box (B, 3, h, w) with its opening drawn; ``grid`` (B, h, w, 2) is the
+        box's part of the backward map, ``parted`` mouth_opening's answer for ``pts`` if known."""
+        mask, o, along = mouth_opening(self.mouth_pixels, pts) if parted is None else parted
+        b, _, h, w = box.shape
+        own = F.grid_sample(self.own_mouth.expand(b, -1, -1, -1), grid, align_corners=False)
         if self.learned is not None:
-            out, _ = self.learned(region.view(b, 3, h, w), pts, expression, mask.view(b, 1, h, w), own)
-            rgb[:, :, y0:y1, x0:x1] = out
-            return rgb
+            return self.learned(box, pts, expression, mask.view(b, 1, h, w), own)[0]
+        region = box.reshape(b, 3, -1)  # (B, 3, M)
         own = own.reshape(b, 1, -1)  # 1 where the photo's own mouth interior lands
         inside = mouth_interior(o, along, expression, self.lip_rgb, self.iod).permute(0, 2, 1)
         interior = own * region + (1.0 - own) * inside
-        rgb[:, :, y0:y1, x0:x1] = (region + mask[:, None] * (interior - region)).view(b, 3, h, w)
-        return rgb
+        return (region + mask[:, None] * (interior - region)).view(b, 3, h, w)
 
     def _blink(self, rgb: torch.Tensor, pts: torch.Tensor, expression: torch.Tensor) -> torch.Tensor:
         """Slide the upper lids down over the eyes (see eyelids.py)."""

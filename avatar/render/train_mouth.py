@@ -143,11 +143,19 @@ def _batch(clip: PairClip, idx: torch.Tensor, gain: torch.Tensor | None) -> tupl
 
 
 def clip_loss(
-    clip: PairClip, idx: torch.Tensor, cfg: MouthTrainConfig, gain: torch.Tensor | None = None
+    clip: PairClip,
+    idx: torch.Tensor,
+    cfg: MouthTrainConfig,
+    gain: torch.Tensor | None = None,
+    real_lips: bool | None = None,
 ) -> torch.Tensor:
-    """The loss on frames ``idx`` of one clip, colours scaled by ``gain`` (1, 3, 1, 1) if given."""
+    """The loss on frames ``idx`` of one clip, colours scaled by ``gain`` (1, 3, 1, 1) if given,
+    drawn against the real lips or the rendered ones (``real_lips``; None: as cfg.geometry says,
+    the real ones for "mixed")."""
     region, real, expression = _batch(clip, idx, gain)
-    pts = (clip.real_pts if cfg.geometry == "real" else clip.pts)[idx]
+    if real_lips is None:
+        real_lips = cfg.geometry != "rendered"
+    pts = (clip.real_pts if real_lips else clip.pts)[idx]
     layer = clip.layer
     photo = layer.photo
     if gain is not None:
@@ -206,7 +214,8 @@ def train_mouth(cfg: MouthTrainConfig, log: Log = print) -> str:
             clip = train[k]
             idx = torch.from_numpy(rng.integers(0, clip.region.shape[0], cfg.frames_per_clip))
             gain = torch.from_numpy(1.0 + rng.uniform(-cfg.colour_jitter, cfg.colour_jitter, 3)).float()
-            loss = loss + clip_loss(clip, idx, cfg, gain.view(1, 3, 1, 1)) / cfg.clips_per_step
+            real_lips = bool(rng.random() < 0.5) if cfg.geometry == "mixed" else None
+            loss = loss + clip_loss(clip, idx, cfg, gain.view(1, 3, 1, 1), real_lips) / cfg.clips_per_step
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)

@@ -19,6 +19,7 @@ from avatar.eval.reenact import (
     METRICS,
     drive_expression,
     evaluate_reenact,
+    fit_similarity,
     nearest_frames,
     reenact_clip,
     regions,
@@ -95,6 +96,16 @@ def test_nearest_frames() -> None:
     want = [int(np.argmin(np.abs(video - g))) for g in grid]
     assert nearest_frames(video, grid).tolist() == want
     assert nearest_frames(np.array([0.0, 0.5]), np.array([0.2, 0.3, 9.0])).tolist() == [0, 1, 1]
+
+
+def test_fit_similarity_recovers_a_known_transform() -> None:
+    points = np.random.default_rng(1).uniform(0, 200, (5, 2))
+    angle, scale, shift = 0.2, 1.7, np.array([12.0, -30.0])
+    rot = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    matrix = fit_similarity(points, points @ rot.T + shift)
+    np.testing.assert_allclose(matrix, np.hstack([rot, shift[:, None]]), atol=1e-9)
+    mirrored = points * [-1.0, 1.0]  # no reflection: the fit stays a rotation
+    assert np.linalg.det(fit_similarity(points, mirrored)[:, :2]) > 0
 
 
 def test_drive_keeps_the_photos_own_expression() -> None:

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from avatar.eval.render import blink_ear, face_mesh, jaw_sweep, measured_yaw, neutral, neutral_psnr
+from avatar.expression.channels import CHANNEL_INDEX
 
 NAMES = ("astronaut", "hopper")
 
@@ -89,3 +90,19 @@ def test_output_shape_and_range(renderers):
     out = r(torch.zeros(2, 64), torch.zeros(2, 3), torch.zeros(2, 2))
     assert out.shape == (2, 3, 256, 256) and out.dtype == torch.float32
     assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_frames_with_closed_lips_skip_the_mouth_layer_unchanged(renderers, name):
+    r = renderers[name]
+    expr = neutral(r, 3)
+    expr[1, CHANNEL_INDEX["jawOpen"]] = 0.5  # only the middle frame's lips part
+    mixed = r.render(expr)
+    alone = np.concatenate([r.render(expr[i : i + 1]) for i in range(3)])
+    assert np.abs(mixed.astype(int) - alone.astype(int)).max() <= 1
+    r.skip_idle_layers = False
+    try:
+        drawn = r.render(expr)
+    finally:
+        r.skip_idle_layers = True
+    assert np.abs(mixed.astype(int) - drawn.astype(int)).max() <= 1
