@@ -396,6 +396,7 @@ class MouthTrainConfig(_Strict):
     lr: float = Field(gt=0.0)
     ssim_weight: float = Field(ge=0.0)
     gradient_weight: float = Field(ge=0.0)
+    adversarial_weight: float = Field(default=0.0, ge=0.0)  # the patch critic's term; 0: no critic
     colour_jitter: float = Field(ge=0.0, le=0.5)  # per-channel gain range, photo and frame alike
     # lips drawn against: the real frame's, the capture's as rendered, or either by a coin per clip
     geometry: Literal["real", "rendered", "mixed"]

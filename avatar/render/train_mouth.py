@@ -6,10 +6,11 @@ the warped mouth box before the mouth layer and the real mouth box. A step draws
 into the warped box exactly as the renderer does (learned_mouth.LearnedMouth) and scores it
 against the real box inside the ring the network may touch (the lips as the real frame's face
 mesh found them, ``geometry: real``, so that teeth are learnt where the real lips show them;
-or as rendered from the capture, ``rendered``): L1, plus 1 - SSIM (Gaussian window,
-sigma 1.5) and an L1 on horizontal and vertical differences, which keep teeth edges sharp where
-L1 alone would blur them. Colours are jittered per clip (photo and frame alike) so that the
-network reads colours from the photo, not from the few people it saw.
+or as rendered from the capture, ``rendered``; or a coin per clip and step, ``mixed``): L1,
+plus 1 - SSIM (Gaussian window, sigma 1.5) and an L1 on horizontal and vertical differences,
+which keep teeth edges sharp where L1 alone would blur them, and with ``adversarial_weight`` a
+patch critic's hinge term (mouth_critic.py). Colours are jittered per clip (photo and frame
+alike) so that the network reads colours from the photo, not from the few people it saw.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..config import MouthTrainConfig
 from ..errors import AvatarError
 from .learned_mouth import NUM_FEATURES, LearnedMouth
 from .mouth import mouth_opening
+from .mouth_critic import MouthCritic, critic_loss, generator_loss
 from .mouth_net import MouthDims, MouthNet
 from .renderer import Renderer
 
@@ -142,16 +144,17 @@ def _batch(clip: PairClip, idx: torch.Tensor, gain: torch.Tensor | None) -> tupl
     return region, real, clip.expression[idx]
 
 
-def clip_loss(
+def composite(
     clip: PairClip,
     idx: torch.Tensor,
     cfg: MouthTrainConfig,
     gain: torch.Tensor | None = None,
     real_lips: bool | None = None,
-) -> torch.Tensor:
-    """The loss on frames ``idx`` of one clip, colours scaled by ``gain`` (1, 3, 1, 1) if given,
-    drawn against the real lips or the rendered ones (``real_lips``; None: as cfg.geometry says,
-    the real ones for "mixed")."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Frames ``idx`` of one clip as the renderer composites them, colours scaled by ``gain``
+    (1, 3, 1, 1) if given, drawn against the real lips or the rendered ones (``real_lips``; None:
+    as cfg.geometry says, the real ones for "mixed"). Returns the composited boxes, the real
+    ones (B, 3, h, w) and the ring the network may touch (B, 1, h, w)."""
     region, real, expression = _batch(clip, idx, gain)
     if real_lips is None:
         real_lips = cfg.geometry != "rendered"
@@ -167,7 +170,12 @@ def clip_loss(
         out, ring = layer(region, pts, expression, mask, own)
     finally:
         layer.photo = photo
-    return mouth_loss(out, real, ring, cfg)
+    return out, real, ring
+
+
+def clip_loss(clip: PairClip, idx: torch.Tensor, cfg: MouthTrainConfig) -> torch.Tensor:
+    """The loss on frames ``idx`` of one clip, as cfg.geometry says (no jitter, no critic)."""
+    return mouth_loss(*composite(clip, idx, cfg), cfg)
 
 
 @torch.no_grad()
@@ -205,22 +213,35 @@ def train_mouth(cfg: MouthTrainConfig, log: Log = print) -> str:
     weights /= weights.sum()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=0.05)
+    critic = MouthCritic() if cfg.adversarial_weight else None
+    # the usual GAN betas: the critic's target moves, so Adam's momentum must be short
+    critic_opt = torch.optim.Adam(critic.parameters(), lr=cfg.lr / 3, betas=(0.5, 0.9)) if critic else None
     start = time.perf_counter()
     history = []
     for step in range(1, cfg.steps + 1):
         net.train()
         loss = torch.zeros(())
+        drawn = []
         for k in rng.choice(len(train), cfg.clips_per_step, p=weights):
             clip = train[k]
             idx = torch.from_numpy(rng.integers(0, clip.region.shape[0], cfg.frames_per_clip))
             gain = torch.from_numpy(1.0 + rng.uniform(-cfg.colour_jitter, cfg.colour_jitter, 3)).float()
             real_lips = bool(rng.random() < 0.5) if cfg.geometry == "mixed" else None
-            loss = loss + clip_loss(clip, idx, cfg, gain.view(1, 3, 1, 1), real_lips) / cfg.clips_per_step
+            out, real, ring = composite(clip, idx, cfg, gain.view(1, 3, 1, 1), real_lips)
+            term = mouth_loss(out, real, ring, cfg)
+            if critic is not None:
+                term = term + cfg.adversarial_weight * generator_loss(critic, out, ring)
+                drawn.append((real, out, ring))
+            loss = loss + term / cfg.clips_per_step
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         sched.step()
+        if critic is not None:
+            critic_opt.zero_grad(set_to_none=True)  # drops what the network's loss left on it
+            sum(critic_loss(critic, *d) for d in drawn).backward()
+            critic_opt.step()
         if step % cfg.eval_every == 0 or step == cfg.steps:
             net.eval()
             score = evaluate(val, cfg)

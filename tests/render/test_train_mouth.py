@@ -69,6 +69,17 @@ def test_training_lowers_the_loss_and_the_checkpoint_drives_the_renderer(pairs, 
     assert renderer.render(viseme_target("aa", 0.6)[None]).shape == (1, 256, 256, 3)
 
 
+@pytest.mark.slow
+def test_training_with_the_critic_still_lowers_the_loss(pairs, tmp_path):
+    cfg = _recipe(pairs, tmp_path / "mouth.pt", 40).model_copy(update={"adversarial_weight": 0.05})
+    torch.manual_seed(cfg.seed)
+    before = evaluate(load_pairs(pairs, MouthNet(mouth_dims(cfg.model))), cfg)
+    train_mouth(cfg, log=lambda line: None)
+    render_cfg = load_config({"render.mouth_model": str(tmp_path / "mouth.pt")})
+    net = load_renderer(default_avatar(), 256, render_cfg).learned.net
+    assert evaluate(load_pairs(pairs, net), cfg) < 0.9 * before
+
+
 def test_a_missing_folder_is_one_line(tmp_path, capsys):
     assert main(["data", "mouth", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
