@@ -1,5 +1,5 @@
 """The patch critic the learned mouth may train against: it learns to tell textured boxes from
-flat ones, only inside the ring, and its generator term pushes a flat box towards texture."""
+flat ones, and pixels outside the ring send its generator term no gradient."""
 
 import torch
 
