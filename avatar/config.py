@@ -235,9 +235,15 @@ def _validated(raw: dict[str, dict[str, Any]]) -> Config:
         return Config(**{name: _SECTIONS[name](**raw[name]) for name in _SECTIONS})
     except ValidationError as exc:
         section = next(n for n in _SECTIONS if exc.title == _SECTIONS[n].__name__)
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{section}.yaml: {key}: {err['msg'].removeprefix('Value error, ')}") from None
+        raise ConfigError(_first_error(f"{section}.yaml", exc)) from None
+
+
+def _first_error(where: str, exc: ValidationError) -> str:
+    """One line for the first thing pydantic found wrong: where, the key (none for a check of
+    the whole section) and the reason."""
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {key + ': ' if key else ''}{err['msg'].removeprefix('Value error, ')}"
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -388,6 +394,9 @@ class MouthTrainConfig(_Strict):
     """The learned mouth's recipe (``configs/train_mouth.yaml``)."""
 
     data: list[str] = Field(min_length=1)  # folders written by `avatar data mouth`
+    # each folder's share of the clips drawn (None: every clip by the square root of its frames,
+    # so a folder of many short clips of one person outweighs a few long ones of many people)
+    data_share: list[float] | None = None
     val: list[str] = []  # clips (file stems) held out of training and scored every eval_every steps
     model: dict[str, Any] = {}  # MouthDims overrides
     steps: int = Field(ge=1)
@@ -406,6 +415,13 @@ class MouthTrainConfig(_Strict):
     out: str
     half: bool
 
+    @model_validator(mode="after")
+    def _shares(self) -> MouthTrainConfig:
+        share = self.data_share
+        if share is not None and (len(share) != len(self.data) or min(share) <= 0):
+            raise ValueError(f"data_share needs one share > 0 per data folder ({len(self.data)}): {share}")
+        return self
+
 
 def load_train_config(
     path: str | Path, overrides: Mapping[str, Any] | None = None, schema: type[_T] = TrainConfig
@@ -418,6 +434,4 @@ def load_train_config(
     try:
         return schema(**raw["train"])
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{Path(path).name}: {key}: {err['msg']}") from None
+        raise ConfigError(_first_error(Path(path).name, exc)) from None

@@ -178,6 +178,20 @@ def clip_loss(clip: PairClip, idx: torch.Tensor, cfg: MouthTrainConfig) -> torch
     return mouth_loss(*composite(clip, idx, cfg), cfg)
 
 
+def draw_weights(folders: list[list[PairClip]], held_out: set[str], share: list[float] | None) -> np.ndarray:
+    """Each training clip's chance of a draw, clips in folder order without ``held_out``: by the
+    square root of its frames (long clips count, but do not swamp), scaled so that each folder
+    gets its ``share`` of the draws if given."""
+    parts = []
+    for k, pairs in enumerate(folders):
+        w = np.sqrt([c.region.shape[0] for c in pairs if c.name not in held_out], dtype=np.float64)
+        if share is not None and len(w):
+            w *= share[k] / w.sum()
+        parts.append(w)
+    weights = np.concatenate(parts)
+    return weights / weights.sum()
+
+
 @torch.no_grad()
 def evaluate(clips: list[PairClip], cfg: MouthTrainConfig, frames: int = 64) -> float:
     """Mean loss over up to ``frames`` evenly spaced frames of each clip."""
@@ -199,18 +213,17 @@ def train_mouth(cfg: MouthTrainConfig, log: Log = print) -> str:
     rng = np.random.default_rng(cfg.seed)
     dims = mouth_dims(cfg.model)
     net = MouthNet(dims)
-    clips = [c for folder in cfg.data for c in load_pairs(Path(folder), net)]
+    folders = [load_pairs(Path(folder), net) for folder in cfg.data]
+    clips = [c for pairs in folders for c in pairs]
     val = [c for c in clips if c.name in set(cfg.val)]
     missing = sorted(set(cfg.val) - {c.name for c in val})
     if missing:
         raise AvatarError(f"val: no pair file for {missing}")
     train = [c for c in clips if c.name not in set(cfg.val)]
+    weights = draw_weights(folders, set(cfg.val), cfg.data_share)
     frames = sum(c.region.shape[0] for c in train)
     log(f"{len(train)} training clips ({frames} frames), {len(val)} held out; "
         f"{sum(p.numel() for p in net.parameters())} parameters")  # fmt: skip
-    # clips are drawn by the square root of their frames: long clips count, but do not swamp
-    weights = np.sqrt([c.region.shape[0] for c in train])
-    weights /= weights.sum()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=0.05)
     critic = MouthCritic() if cfg.adversarial_weight else None

@@ -4,6 +4,7 @@ describes itself and drives the renderer through ``render.mouth_model``."""
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,11 +12,12 @@ import torch
 
 from avatar.cli import main
 from avatar.config import MouthTrainConfig, load_config, load_train_config
+from avatar.errors import ConfigError
 from avatar.lipsync.visemes import viseme_target
 from avatar.models import load_renderer, read_checkpoint
 from avatar.portrait import default_avatar
 from avatar.render.mouth_net import MouthNet
-from avatar.render.train_mouth import evaluate, load_pairs, mouth_dims, train_mouth
+from avatar.render.train_mouth import draw_weights, evaluate, load_pairs, mouth_dims, train_mouth
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "capture" / "roundtrip.mp4"
 RECIPE = Path(__file__).resolve().parents[2] / "configs" / "train_mouth.yaml"
@@ -74,3 +76,22 @@ def test_a_missing_folder_is_one_line(tmp_path, capsys):
     assert main(["data", "mouth", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines == [f"avatar: error: not a folder: {tmp_path / 'nowhere'}"]
+
+
+def _clips(*frames: int, prefix: str) -> list:
+    return [SimpleNamespace(name=f"{prefix}{i}", region=np.zeros((n, 3, 2, 2))) for i, n in enumerate(frames)]
+
+
+def test_clips_are_drawn_by_root_frames_and_folders_by_their_share():
+    many, few = _clips(4, 4, 4, 4, prefix="grid"), _clips(16, 64, 9, prefix="diverse")
+    w = draw_weights([many, few], {"diverse2"}, None)  # held out: not drawn
+    np.testing.assert_allclose(w, np.array([2, 2, 2, 2, 4, 8]) / 20)
+    w = draw_weights([many, few], {"diverse2"}, [1.0, 3.0])
+    np.testing.assert_allclose(w, [1 / 16] * 4 + [0.25, 0.5])
+    assert w[4:].sum() == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("share", [[1.0], [1.0, 0.0]])
+def test_a_bad_data_share_is_a_config_error(share):
+    with pytest.raises(ConfigError, match="data_share needs one share > 0 per data folder"):
+        load_train_config(RECIPE, {"data_share": share}, schema=MouthTrainConfig)
