@@ -178,13 +178,13 @@ def clip_loss(clip: PairClip, idx: torch.Tensor, cfg: MouthTrainConfig) -> torch
     return mouth_loss(*composite(clip, idx, cfg), cfg)
 
 
-def draw_weights(folders: list[list[PairClip]], held_out: set[str], share: list[float] | None) -> np.ndarray:
-    """Each training clip's chance of a draw, clips in folder order without ``held_out``: by the
-    square root of its frames (long clips count, but do not swamp), scaled so that each folder
-    gets its ``share`` of the draws if given."""
+def draw_weights(folders: list[list[PairClip]], share: list[float] | None) -> np.ndarray:
+    """Each training clip's chance of a draw, clips in folder order: by the square root of its
+    frames (long clips count, but do not swamp), scaled so that each folder gets its ``share`` of
+    the draws if given."""
     parts = []
     for k, pairs in enumerate(folders):
-        w = np.sqrt([c.region.shape[0] for c in pairs if c.name not in held_out], dtype=np.float64)
+        w = np.sqrt([c.region.shape[0] for c in pairs], dtype=np.float64)
         if share is not None and len(w):
             w *= share[k] / w.sum()
         parts.append(w)
@@ -213,14 +213,15 @@ def train_mouth(cfg: MouthTrainConfig, log: Log = print) -> str:
     rng = np.random.default_rng(cfg.seed)
     dims = mouth_dims(cfg.model)
     net = MouthNet(dims)
+    held_out = set(cfg.val)
     folders = [load_pairs(Path(folder), net) for folder in cfg.data]
-    clips = [c for pairs in folders for c in pairs]
-    val = [c for c in clips if c.name in set(cfg.val)]
-    missing = sorted(set(cfg.val) - {c.name for c in val})
+    val = [c for pairs in folders for c in pairs if c.name in held_out]
+    missing = sorted(held_out - {c.name for c in val})
     if missing:
         raise AvatarError(f"val: no pair file for {missing}")
-    train = [c for c in clips if c.name not in set(cfg.val)]
-    weights = draw_weights(folders, set(cfg.val), cfg.data_share)
+    folders = [[c for c in pairs if c.name not in held_out] for pairs in folders]
+    train = [c for pairs in folders for c in pairs]
+    weights = draw_weights(folders, cfg.data_share)
     frames = sum(c.region.shape[0] for c in train)
     log(f"{len(train)} training clips ({frames} frames), {len(val)} held out; "
         f"{sum(p.numel() for p in net.parameters())} parameters")  # fmt: skip
